@@ -1,0 +1,26 @@
+"""A scalar reverse-mode autodiff engine: Values record a graph; backward() runs the chain rule."""
+
+from .context import enable_grad, is_grad_enabled, name_scope, no_grad
+from .functional import GradcheckError, grad, gradcheck, value_and_grad
+from .graph import GraphStats, graph_stats, topological_order, zero_grad
+from .ops import OPS, Op
+from .value import Value, gradients
+
+__all__ = [
+    "OPS",
+    "GradcheckError",
+    "GraphStats",
+    "Op",
+    "Value",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "gradients",
+    "graph_stats",
+    "is_grad_enabled",
+    "name_scope",
+    "no_grad",
+    "topological_order",
+    "value_and_grad",
+    "zero_grad",
+]

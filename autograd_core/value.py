@@ -1,0 +1,204 @@
+"""Value: one scalar node of the graph, with its parents and local derivatives."""
+
+from __future__ import annotations
+
+import numbers
+from contextlib import nullcontext
+
+from . import ops
+from .context import current, enable_grad
+from .graph import topological_order
+
+_new = object.__new__
+
+
+class Value:
+    """A scalar that remembers how it was computed.
+
+    `data` is the number; `grad` is d(root)/d(self) after `root.backward()`. `_parents` are the
+    inputs of the op that made it and `_local_grads` the numbers d(self)/d(parent), recorded when
+    the op ran. Leaves (inputs, parameters, constants) have no parents. No closures, so a dropped
+    graph is freed at once by reference counting.
+    """
+
+    __slots__ = ("data", "grad", "label", "scope", "_parents", "_local_grads", "_op")
+    __array_ufunc__ = None  # numpy defers to our operators: np.float64(2) * x is a Value
+
+    def __init__(self, data: float, label: str | None = None) -> None:
+        if type(data) is not float:
+            if isinstance(data, bool) or not isinstance(data, numbers.Real):
+                raise TypeError(f"Value() needs a real number, got {type(data).__name__}: {data!r}")
+            data = float(data)
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        self.scope = current().scope
+        self._parents: tuple[Value, ...] = ()
+        self._local_grads: tuple = ()
+        self._op: ops.Op | None = None
+
+    @property
+    def op(self) -> str:
+        """The op's display name ('+', 'tanh', '**2', ...), or '' for a leaf."""
+        return self._op.name if self._op else ""
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        return self._parents
+
+    @property
+    def local_grads(self) -> tuple:
+        """d(self)/d(parent) for each parent, as recorded when the op ran."""
+        return self._local_grads
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # --- ops: each is one row of the table in ops.py -----------------------------------------
+
+    def __add__(self, other):
+        return _binary(ops.ADD, self, other)
+
+    def __radd__(self, other):
+        return _binary(ops.ADD, other, self)
+
+    def __sub__(self, other):
+        return _binary(ops.SUB, self, other)
+
+    def __rsub__(self, other):
+        return _binary(ops.SUB, other, self)
+
+    def __mul__(self, other):
+        return _binary(ops.MUL, self, other)
+
+    def __rmul__(self, other):
+        return _binary(ops.MUL, other, self)
+
+    def __truediv__(self, other):
+        return _binary(ops.DIV, self, other)
+
+    def __rtruediv__(self, other):
+        return _binary(ops.DIV, other, self)
+
+    def __rpow__(self, other):
+        return _binary(ops.POW, other, self)
+
+    def __neg__(self) -> Value:
+        return _unary(ops.NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _unary(ops.ABS, self)
+
+    def __pow__(self, other):
+        """`x ** 2` bakes the number into the op; `x ** y` with a Value y differentiates both."""
+        if isinstance(other, Value):
+            return _binary(ops.POW, self, other)
+        if _is_number(other):
+            return _unary(ops.power(float(other)), self)
+        return NotImplemented
+
+    def exp(self) -> Value:
+        return _unary(ops.EXP, self)
+
+    def log(self) -> Value:
+        return _unary(ops.LOG, self)
+
+    def tanh(self) -> Value:
+        return _unary(ops.TANH, self)
+
+    def sigmoid(self) -> Value:
+        return _unary(ops.SIGMOID, self)
+
+    def relu(self) -> Value:
+        return _unary(ops.RELU, self)
+
+    def sin(self) -> Value:
+        return _unary(ops.SIN, self)
+
+    def cos(self) -> Value:
+        return _unary(ops.COS, self)
+
+    def sqrt(self) -> Value:
+        return _unary(ops.SQRT, self)
+
+    def abs(self) -> Value:
+        return _unary(ops.ABS, self)
+
+    # --- backward ----------------------------------------------------------------------------
+
+    def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> None:
+        """Fill `.grad` of every node this one depends on, seeding `self.grad = grad`.
+
+        Interior nodes show this pass's gradient; leaves accumulate across calls (as PyTorch's
+        `.grad`), so call `zero_grad` between steps. With `create_graph=True` the grads are
+        themselves Values, built from the op rules, and can be differentiated again.
+        """
+        for node, g in gradients(self, grad, create_graph=create_graph).items():
+            node.grad = node.grad + g if not node._parents else g
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _as_value(x) -> Value | None:
+    if isinstance(x, Value):
+        return x
+    return Value(x) if _is_number(x) else None
+
+
+def _node(data: float, scope: str | None, parents: tuple = (), local_grads: tuple = (), op=None):
+    """A new Value without __init__'s checks: the ops already made `data` a float."""
+    node = _new(Value)
+    node.data, node.grad, node.label, node.scope = data, 0.0, None, scope
+    node._parents, node._local_grads, node._op = parents, local_grads, op
+    return node
+
+
+def _unary(op: ops.Op, a: Value) -> Value:
+    data = op.value(a.data)
+    state = current()
+    if not state.grad_enabled:
+        return _node(data, state.scope)
+    return _node(data, state.scope, (a,), op.local_grads(data, a.data), op)
+
+
+def _binary(op: ops.Op, a, b):
+    a, b = _as_value(a), _as_value(b)
+    if a is None or b is None:
+        return NotImplemented
+    data = op.value(a.data, b.data)
+    state = current()
+    if not state.grad_enabled:
+        return _node(data, state.scope)
+    return _node(data, state.scope, (a, b), op.local_grads(data, a.data, b.data), op)
+
+
+def gradients(root: Value, seed=1.0, *, create_graph: bool = False) -> dict[Value, object]:
+    """d(root)/d(node) for every node root depends on, without touching any `.grad`.
+
+    The chain rule over a reverse topological order: each node's grad is complete before it is
+    passed on, since everything that uses it comes later in the order. With `create_graph` the
+    local derivatives are re-evaluated from the op rules on Values, so the grads are Values too.
+    """
+    if create_graph and not isinstance(seed, Value):
+        seed = Value(seed)
+    grads = {root: seed}
+    with enable_grad() if create_graph else nullcontext():
+        for node in reversed(topological_order(root)):
+            if not node._parents:
+                continue
+            g = grads[node]
+            local_grads = (
+                node._op.local_grads(node, *node._parents) if create_graph else node._local_grads
+            )
+            for parent, local in zip(node._parents, local_grads):
+                grads[parent] = grads.get(parent, 0.0) + local * g
+    return grads
