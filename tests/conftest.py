@@ -1,0 +1,18 @@
+"""Shared test helpers. `needs()` skips when a real outside part is missing, unless CI demands it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+REQUIRE_ALL = os.environ.get("REQUIRE_ALL") == "1"
+
+
+def needs(available: bool, what: str) -> None:
+    """Skip the calling test when `what` is missing; with REQUIRE_ALL=1 (CI) fail instead."""
+    if available:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"REQUIRE_ALL=1 but {what} is missing", pytrace=False)
+    pytest.skip(f"{what} is missing")
