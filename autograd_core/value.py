@@ -134,14 +134,27 @@ class Value:
     # --- backward ----------------------------------------------------------------------------
 
     def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> None:
-        """Fill `.grad` of every node this one depends on, seeding `self.grad = grad`.
+        """Fill `.grad` of every node this one depends on, seeding this node with `grad`.
 
-        Interior nodes show this pass's gradient; leaves accumulate across calls (as PyTorch's
-        `.grad`), so call `zero_grad` between steps. With `create_graph=True` the grads are
-        themselves Values, built from the op rules, and can be differentiated again.
+        Interior nodes show this pass's gradient; leaves (inputs, parameters, constants)
+        accumulate across calls, as PyTorch's `.grad` does, so zero them between steps. With
+        `create_graph=True` every `.grad` is itself a Value that can be differentiated again.
         """
-        for node, g in gradients(self, grad, create_graph=create_graph).items():
-            node.grad = node.grad + g if not node._parents else g
+        if create_graph:
+            for node, g in gradients(self, grad, create_graph=True).items():
+                node.grad = g if node._parents else node.grad + g
+            return
+        if not _is_number(grad):
+            raise TypeError(f"backward() needs a number to seed with, got {grad!r}")
+        order = topological_order(self)
+        for node in order:
+            if node._parents:
+                node.grad = 0.0
+        self.grad = float(grad) if self._parents else self.grad + float(grad)
+        for node in reversed(order):
+            g = node.grad
+            for parent, local in zip(node._parents, node._local_grads):
+                parent.grad += local * g
 
 
 def _is_number(x) -> bool:
@@ -154,35 +167,43 @@ def _as_value(x) -> Value | None:
     return Value(x) if _is_number(x) else None
 
 
-def _node(data: float, scope: str | None, parents: tuple = (), local_grads: tuple = (), op=None):
-    """A new Value without __init__'s checks: the ops already made `data` a float."""
-    node = _new(Value)
-    node.data, node.grad, node.label, node.scope = data, 0.0, None, scope
-    node._parents, node._local_grads, node._op = parents, local_grads, op
-    return node
+# The two functions below are the hot path of every forward pass, so they build the node inline.
 
 
 def _unary(op: ops.Op, a: Value) -> Value:
-    data = op.value(a.data)
-    state = current()
-    if not state.grad_enabled:
-        return _node(data, state.scope)
-    return _node(data, state.scope, (a,), op.local_grads(data, a.data), op)
+    x = a.data
+    data = op.value(x)
+    enabled, scope = current()
+    node = _new(Value)
+    node.data, node.grad, node.label, node.scope = data, 0.0, None, scope
+    if enabled:
+        node._parents, node._local_grads, node._op = (a,), op.local_grads(data, x), op
+    else:
+        node._parents, node._local_grads, node._op = (), (), None
+    return node
 
 
 def _binary(op: ops.Op, a, b):
-    a, b = _as_value(a), _as_value(b)
-    if a is None or b is None:
-        return NotImplemented
-    data = op.value(a.data, b.data)
-    state = current()
-    if not state.grad_enabled:
-        return _node(data, state.scope)
-    return _node(data, state.scope, (a, b), op.local_grads(data, a.data, b.data), op)
+    if type(a) is not Value or type(b) is not Value:
+        a, b = _as_value(a), _as_value(b)
+        if a is None or b is None:
+            return NotImplemented
+    x, y = a.data, b.data
+    data = op.value(x, y)
+    enabled, scope = current()
+    node = _new(Value)
+    node.data, node.grad, node.label, node.scope = data, 0.0, None, scope
+    if enabled:
+        node._parents, node._local_grads, node._op = (a, b), op.local_grads(data, x, y), op
+    else:
+        node._parents, node._local_grads, node._op = (), (), None
+    return node
 
 
 def gradients(root: Value, seed=1.0, *, create_graph: bool = False) -> dict[Value, object]:
-    """d(root)/d(node) for every node root depends on, without touching any `.grad`.
+    """d(root)/d(node) for every node root depends on, as a dict; no `.grad` is touched.
+
+    This is what `grad()` builds on: it must not disturb the `.grad` of an outer computation.
 
     The chain rule over a reverse topological order: each node's grad is complete before it is
     passed on, since everything that uses it comes later in the order. With `create_graph` the
