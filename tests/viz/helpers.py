@@ -1,0 +1,40 @@
+"""Test helpers for viz: a PATH with no Graphviz on it, and PNG sizes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+from pathlib import Path
+
+import pytest
+
+
+def strip_graphviz_from_path(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Set PATH to the current one minus every dir holding `dot` or `graphviz-pure`.
+
+    Afterwards neither command is on PATH, as on a fresh machine or in a Jupyter kernel
+    whose PATH lacks the venv; viz must still find graphviz-pure beside the interpreter.
+    """
+    keep = [
+        d
+        for d in os.environ.get("PATH", "").split(os.pathsep)
+        if d and not any((Path(d) / name).exists() for name in ("dot", "graphviz-pure"))
+    ]
+    path = os.pathsep.join(keep)
+    monkeypatch.setenv("PATH", path)
+    monkeypatch.delenv("VIZ_BACKEND", raising=False)
+    assert shutil.which("dot") is None
+    assert shutil.which("graphviz-pure") is None
+    return path
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def graphviz_pure_installed() -> bool:
+    from viz.renderer import _find_pure
+
+    return _find_pure() is not None

@@ -1,0 +1,163 @@
+"""`python -m viz`: good expressions evaluate, draw and print; hostile ones are refused unrun."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import needs
+from viz import format_number
+from viz.cli import MAX_EXPRESSION_LENGTH, main
+
+from .helpers import graphviz_pure_installed, png_size, strip_graphviz_from_path
+
+ROOT = Path(__file__).resolve().parents[2]
+NEURON = ["tanh(x*w + b)", "--set", "x=2", "--set", "w=-3", "--set", "b=6.8814"]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_table_lists_every_node_with_value_and_grad(capsys) -> None:
+    status, out, err = run(capsys, *NEURON)
+    assert status == 0 and err == ""
+    n = 2 * -3 + 6.8814
+    dn = 1 - math.tanh(n) ** 2
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0] == ["#", "node", "op", "data", "grad", "expression"]
+    assert rows[1] == ["0", "x", "leaf", "2.0", f"{-3 * dn:.4f}", "x"]  # -1.4999
+    assert rows[2] == ["1", "w", "leaf", "-3.0", format_number(2 * dn), "w"]
+    assert rows[-1][:5] == ["5", "#5", "tanh", f"{math.tanh(n):.4f}", "1.0"]
+    assert out.splitlines()[-1].endswith("tanh(x*w + b)")
+
+
+def test_expression_semantics_match_python(capsys) -> None:
+    # x**2 keeps the exponent in the op; a name used twice is one leaf; 2 is a constant leaf
+    status, out, _ = run(capsys, "x**2 + 2*x - x/4", "--set", "x=3")
+    assert status == 0
+    rows = [line.split() for line in out.splitlines()[1:]]
+    assert rows[0][:5] == ["0", "x", "leaf", "3.0", "7.75"]  # 2x + 2 - 1/4 at x = 3
+    assert [r[2] for r in rows].count("**2") == 1
+    assert sum(r[1] == "x" for r in rows) == 1
+    status, out, _ = run(capsys, "-x", "--set", "x=3")  # argparse needs options first, or --
+    assert status == 2
+    status, out, _ = run(capsys, "--set", "x=3", "--", "-x")
+    assert status == 0 and out.splitlines()[-1].split()[2:5] == ["neg", "-3.0", "1.0"]
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".png", ".dot", ".html"])
+def test_writes_the_file_named_by_output(capsys, tmp_path: Path, suffix: str) -> None:
+    if suffix != ".dot":
+        needs(graphviz_pure_installed(), "the graphviz-pure command")
+    out_path = tmp_path / f"graph{suffix}"
+    status, out, _ = run(capsys, *NEURON, "--local-grads", "-o", str(out_path))
+    assert status == 0 and out.rstrip().endswith(f"wrote {out_path}")
+    data = out_path.read_bytes()
+    if suffix == ".png":
+        assert png_size(data)[0] > 0
+    elif suffix == ".dot":
+        assert b"label=-3.0" in data and b"{ x | data 2.0 |" in data
+    else:
+        assert b"<svg" in data
+
+
+HOSTILE = [
+    ("__import__('os').system('touch PWNED')", "only calls to exp, log"),
+    ("__import__('pathlib').Path('PWNED').touch()", "only calls to"),
+    ("x.__class__", "attribute access"),
+    ("x.__class__.__bases__[0].__subclasses__()", "only calls to"),
+    ("(lambda: 1)()", "only calls to"),
+    ("[1][0]", "subscripts"),
+    ("y + 1", "name 'y' is not set; pass --set y=NUMBER"),
+    ("exp", "exp is a function"),
+    ("exp(x, x)", "exactly one argument"),
+    ("exp(x=1)", "exactly one argument"),
+    ("x if x else 1", "conditional"),
+    ("(PWNED := 1)", "assignment"),
+    ("f'{x}'", "f-strings"),
+    ("'a' * 3", "real numbers"),
+    ("True + x", "real numbers"),
+    ("1j * x", "real numbers"),
+    ("x // 2", "operator FloorDiv"),
+    ("x @ x", "operator MatMult"),
+    ("~x", "unary - and +"),
+    ("x < 1", "comparisons"),
+    ("1e999 * x", "finite"),
+    ("import os", "invalid syntax"),
+    ("x; y", "invalid syntax"),
+    ("", "empty"),
+    ("log(-1) + x.y", "attribute access"),  # refused before anything is evaluated
+    ("x" * (MAX_EXPRESSION_LENGTH + 1), f"the limit is {MAX_EXPRESSION_LENGTH}"),
+    ("1+" * 50_000 + "1", f"the limit is {MAX_EXPRESSION_LENGTH}"),  # 100 kB
+]
+
+
+@pytest.mark.parametrize(("expression", "message"), HOSTILE, ids=lambda s: str(s)[:30])
+def test_hostile_expressions_are_refused_with_status_2(
+    capsys, tmp_path: Path, monkeypatch, expression: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "--set", "x=1", "-o", "g.svg", "--", expression)
+    assert status == 2
+    assert out == "" and message in err and err.startswith("python -m viz: rejected:")
+    assert list(tmp_path.iterdir()) == []  # nothing written, nothing touched
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["x", "--set", "x"], "NAME=NUMBER"),
+        (["x", "--set", "x=abc"], "needs a number"),
+        (["x", "--set", "x=nan"], "finite"),
+        (["x", "--set", "__x=1"], "plain identifier"),
+        (["exp(x)", "--set", "exp=1"], "function name"),
+        (["x", "--set", "x=1", "--set", "x=2"], "twice"),
+    ],
+)
+def test_bad_set_values_are_refused(capsys, argv: list[str], message: str) -> None:
+    status, _, err = run(capsys, *argv)
+    assert status == 2 and message in err
+
+
+def test_math_errors_exit_1_with_the_engines_message(capsys) -> None:
+    status, out, err = run(capsys, "log(x - 3)", "--set", "x=1")
+    assert status == 1 and out == ""
+    assert "log() needs a positive input, got -2.0" in err
+    status, _, err = run(capsys, "9 ** 9 ** 9 ** 9")  # floats overflow at once, never hang
+    assert status == 1 and "overflows" in err
+
+
+def test_unknown_output_extension_and_help(capsys) -> None:
+    assert main([*NEURON, "-o", "graph.pdf"]) == 2
+    assert "the extension picks the format" in capsys.readouterr().err
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    for part in ("--set NAME=NUMBER", "exp, log, tanh", f"longer than {MAX_EXPRESSION_LENGTH}",
+                 ".html", "exit status", "2 usage or rejected"):  # fmt: skip
+        assert part in text
+
+
+def test_python_dash_m_viz_end_to_end(tmp_path: Path, monkeypatch) -> None:
+    """The real command, in a fresh process with no Graphviz on PATH."""
+    needs(graphviz_pure_installed(), "the graphviz-pure command")
+    env = dict(os.environ, PATH=strip_graphviz_from_path(monkeypatch), PYTHONPATH=str(ROOT))
+    good = subprocess.run(
+        [sys.executable, "-m", "viz", *NEURON, "-o", "g.svg"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert good.returncode == 0, good.stderr
+    assert "tanh" in good.stdout and (tmp_path / "g.svg").read_text().count("<svg") == 1
+    bad = subprocess.run(
+        [sys.executable, "-m", "viz", "__import__('os').system('touch PWNED')"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "rejected" in bad.stderr
+    assert not (tmp_path / "PWNED").exists()

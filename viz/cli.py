@@ -1,0 +1,363 @@
+"""`python -m viz EXPR --set x=2 -o graph.svg`: evaluate, back-propagate, print a table, draw.
+
+The expression is parsed with `ast` and checked against a whitelist before anything is
+evaluated; evaluation walks the checked tree itself (no eval, no compile), iteratively.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import keyword
+import math
+import sys
+from collections.abc import Sequence
+
+from autograd_core import Value, topological_order
+
+from .draw import DEFAULT_MAX_NODES, format_number, node_name
+from .render import FORMATS, render
+from .renderer import BACKENDS
+
+__all__ = ["FUNCTIONS", "MAX_EXPRESSION_LENGTH", "RejectedExpression", "evaluate", "main"]
+
+MAX_EXPRESSION_LENGTH = 1000
+"""Longer expressions are refused (characters)."""
+
+FUNCTIONS = {
+    "exp": Value.exp,
+    "log": Value.log,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "sin": Value.sin,
+    "cos": Value.cos,
+    "sqrt": Value.sqrt,
+    "abs": Value.abs,
+}
+"""The engine's one-argument functions an expression may call."""
+
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_UNARY = (ast.USub, ast.UAdd)
+_OK_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Load)
+_OK_NODES += tuple(_BINARY) + _UNARY
+_WHAT = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscripts",
+    ast.Lambda: "lambda",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "and/or",
+    ast.IfExp: "conditional expressions",
+    ast.NamedExpr: "assignment (:=)",
+    ast.JoinedStr: "f-strings",
+    ast.Starred: "* unpacking",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "generator expressions",
+    ast.List: "lists",
+    ast.Tuple: "tuples",
+    ast.Dict: "dicts",
+    ast.Set: "sets",
+    ast.Slice: "slices",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+}
+
+USAGE = f"""\
+Evaluate a scalar expression with autograd_core, run backward(), print every node's value and
+gradient, and optionally draw the graph.
+
+grammar (anything else is refused, exit status 2, and nothing is evaluated):
+  numbers             2, -3.5, 1e-3
+  names               only those given with --set NAME=NUMBER
+  operators           + - * / **  and unary -
+  functions           {", ".join(FUNCTIONS)}  (one argument each)
+  x ** 2              a literal exponent is part of the op (as in Python); x ** y differentiates
+                      both sides and needs x > 0
+  expressions longer than {MAX_EXPRESSION_LENGTH} characters are refused
+
+output (-o): the extension picks the format:
+  .svg .png .jpg      the drawing          .dot .gv  its DOT source
+  .html               a page that steps through the backward pass (open it in a browser)
+
+exit status: 0 ok, 1 math or rendering error (e.g. log(-1)), 2 usage or rejected expression.
+An expression that starts with '-' goes last, after '--':  python -m viz --set x=3 -- "-x*x"
+
+example:
+  python -m viz "tanh(x*w + b)" --set x=2 --set w=-3 --set b=6.8814 -o graph.svg
+"""
+
+
+class RejectedExpression(ValueError):
+    """The expression is outside the whitelist; nothing was evaluated."""
+
+
+def _where(text: str, node: ast.AST) -> str:
+    snippet = ast.get_source_segment(text, node) or ""
+    if len(snippet) > 40:
+        snippet = snippet[:37] + "..."
+    column = getattr(node, "col_offset", None)
+    return f" ({snippet!r} at column {column + 1})" if column is not None else ""
+
+
+def parse_expression(text: str, names: Sequence[str]) -> ast.Expression:
+    """Parse and check `text`; raise RejectedExpression naming the first thing not allowed."""
+    if not isinstance(text, str):
+        raise TypeError(f"the expression must be a str, got {type(text).__name__}")
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise RejectedExpression(
+            f"the expression has {len(text)} characters; the limit is {MAX_EXPRESSION_LENGTH}"
+        )
+    if not text.strip():
+        raise RejectedExpression("the expression is empty")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as error:
+        raise RejectedExpression(f"invalid syntax: {error.msg} (column {error.offset})") from None
+    except (RecursionError, MemoryError, ValueError) as error:
+        raise RejectedExpression(f"the expression cannot be parsed: {error}") from None
+    text = text.strip()
+    for node in ast.walk(tree):  # breadth first, iterative
+        if isinstance(node, ast.Call):
+            func = node.func
+            if not (isinstance(func, ast.Name) and func.id in FUNCTIONS):
+                raise RejectedExpression(
+                    f"only calls to {', '.join(FUNCTIONS)} are allowed{_where(text, node)}"
+                )
+            if len(node.args) != 1 or node.keywords:
+                raise RejectedExpression(
+                    f"{func.id}() takes exactly one argument, no keywords{_where(text, node)}"
+                )
+        elif isinstance(node, ast.Name):
+            if node.id in FUNCTIONS:
+                continue  # a call's function: checked above; a bare use is caught below
+            if node.id not in names:
+                hint = f"; pass --set {node.id}=NUMBER" if node.id.isidentifier() else ""
+                raise RejectedExpression(f"name {node.id!r} is not set{hint}")
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+                raise RejectedExpression(
+                    f"only real numbers are allowed as constants{_where(text, node)}"
+                )
+            _number(node.value, text, node)
+        elif isinstance(node, ast.BinOp) and type(node.op) not in _BINARY:
+            raise RejectedExpression(
+                f"operator {type(node.op).__name__} is not allowed; use + - * / **"
+                f"{_where(text, node)}"
+            )
+        elif isinstance(node, ast.UnaryOp) and not isinstance(node.op, _UNARY):
+            raise RejectedExpression(f"only unary - and + are allowed{_where(text, node)}")
+        elif not isinstance(node, _OK_NODES):
+            what = _WHAT.get(type(node), type(node).__name__)
+            raise RejectedExpression(f"not allowed here: {what}{_where(text, node)}")
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Name) and child.id in FUNCTIONS:
+                if not (isinstance(node, ast.Call) and node.func is child):
+                    raise RejectedExpression(
+                        f"{child.id} is a function: call it, as {child.id}(x){_where(text, child)}"
+                    )
+    return tree
+
+
+def _number(value, text: str = "", node: ast.AST | None = None) -> float:
+    try:
+        number = float(value)
+    except OverflowError:
+        raise RejectedExpression(f"a number is too large for a float{_where(text, node)}") from None
+    if not math.isfinite(number):
+        raise RejectedExpression(f"numbers must be finite, got {number}{_where(text, node)}")
+    return number
+
+
+def _literal(node: ast.AST) -> float | None:
+    """The number a constant (or a signed constant) stands for, else None."""
+    sign = 1.0
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, _UNARY):
+        sign = -sign if isinstance(node.op, ast.USub) else sign
+        node = node.operand
+    if isinstance(node, ast.Constant):
+        return sign * float(node.value)
+    return None
+
+
+def evaluate(text: str, values: dict[str, float], sources: dict[Value, str] | None = None) -> Value:
+    """Build the Value graph of the whitelisted expression `text`, with `values` for its names.
+
+    Names become labelled leaves (the same leaf each time a name is used); numbers become
+    constant leaves, except a literal exponent (`x ** 2`), which the op keeps, as in Python.
+    `sources`, when given, is filled with each Value's source text.
+    """
+    tree = parse_expression(text, list(values))
+    text = text.strip()
+    leaves = {name: Value(_number(v), label=name) for name, v in values.items()}
+    results: dict[ast.AST, Value] = {}
+    stack: list[tuple[ast.AST, bool]] = [(tree.body, False)]
+    while stack:  # post-order, iterative: deep expressions cannot overflow the stack
+        node, ready = stack.pop()
+        literal = _literal(node)
+        if literal is not None:
+            results[node] = Value(literal)
+        elif isinstance(node, ast.Name):
+            results[node] = leaves[node.id]
+        elif not ready:
+            stack.append((node, True))
+            if isinstance(node, ast.BinOp):
+                if not (isinstance(node.op, ast.Pow) and _literal(node.right) is not None):
+                    stack.append((node.right, False))
+                stack.append((node.left, False))
+            elif isinstance(node, ast.UnaryOp):
+                stack.append((node.operand, False))
+            else:  # a checked Call
+                stack.append((node.args[0], False))
+            continue
+        elif isinstance(node, ast.BinOp):
+            left = results[node.left]
+            if isinstance(node.op, ast.Pow):
+                exponent = _literal(node.right)
+                right = results[node.right] if exponent is None else exponent
+                results[node] = left**right
+            else:
+                right = results[node.right]
+                results[node] = {
+                    ast.Add: Value.__add__,
+                    ast.Sub: Value.__sub__,
+                    ast.Mult: Value.__mul__,
+                    ast.Div: Value.__truediv__,
+                }[type(node.op)](left, right)
+        elif isinstance(node, ast.UnaryOp):
+            operand = results[node.operand]
+            results[node] = -operand if isinstance(node.op, ast.USub) else operand
+        else:
+            results[node] = FUNCTIONS[node.func.id](results[node.args[0]])
+        if sources is not None and results[node] not in sources:
+            sources[results[node]] = ast.get_source_segment(text, node) or ""
+    return results[tree.body]
+
+
+def _parse_set(items: Sequence[str]) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, number = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise RejectedExpression(f"--set takes NAME=NUMBER, got {item!r}")
+        if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+            raise RejectedExpression(f"--set name {name!r} must be a plain identifier")
+        if name in FUNCTIONS:
+            raise RejectedExpression(f"--set name {name!r} is a function name; pick another")
+        if name in values:
+            raise RejectedExpression(f"--set {name} is given twice")
+        try:
+            value = float(number)
+        except ValueError:
+            raise RejectedExpression(f"--set {name}= needs a number, got {number!r}") from None
+        values[name] = _number(value)
+    return values
+
+
+def _table(root: Value, sources: dict[Value, str], precision: int) -> str:
+    rows = [("#", "node", "op", "data", "grad", "expression")]
+    for i, node in enumerate(topological_order(root)):
+        source = sources.get(node, "")
+        if len(source) > 48:
+            source = source[:45] + "..."
+        rows.append(
+            (
+                str(i),
+                node_name(i, node),
+                node.op or "leaf",
+                format_number(node.data, precision),
+                format_number(node.grad, precision),
+                source,
+            )
+        )
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    right = {0, 3, 4}
+    return "\n".join(
+        "  ".join(
+            cell.rjust(widths[c]) if c in right else cell.ljust(widths[c])
+            for c, cell in enumerate(row)
+        ).rstrip()
+        for row in rows
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m viz",
+        description=USAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("expression", help='the expression, e.g. "tanh(x*w + b)"')
+    parser.add_argument(
+        "--set",
+        dest="values",
+        action="append",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="give a name its value (repeat for each name)",
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help=f"write the graph ({' '.join(FORMATS)})"
+    )
+    parser.add_argument(
+        "--backend",
+        default=None,
+        help=f"layout program: {', '.join(BACKENDS)} or a path (default: auto = graphviz-pure, "
+        "else a system dot; or $VIZ_BACKEND)",
+    )
+    parser.add_argument("--rankdir", default="LR", choices=["LR", "TB", "RL", "BT"])
+    parser.add_argument(
+        "--local-grads", action="store_true", help="label edges with local derivatives"
+    )
+    parser.add_argument(
+        "--max-nodes", type=int, default=DEFAULT_MAX_NODES, help="refuse larger drawings"
+    )
+    parser.add_argument("--precision", type=int, default=4, help="decimals shown (default 4)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="do not print the table")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = _parser()
+    try:  # argparse exits on --help (0) and on usage errors (2): return that status instead
+        args = parser.parse_args(argv)
+        if not 1 <= args.precision <= 12:
+            parser.error("--precision must be between 1 and 12")
+        if args.output and not any(args.output.lower().endswith(ext) for ext in FORMATS):
+            parser.error(
+                f"--output: the extension picks the format; use one of {' '.join(FORMATS)}"
+            )
+    except SystemExit as exit:
+        return exit.code if isinstance(exit.code, int) else 2
+    prog = parser.prog
+    try:
+        values = _parse_set(args.values)
+        sources: dict[Value, str] = {}
+        root = evaluate(args.expression, values, sources)
+    except RejectedExpression as error:
+        print(f"{prog}: rejected: {error}", file=sys.stderr)
+        return 2
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 1
+    root.backward()
+    if not args.quiet:
+        print(_table(root, sources, args.precision))
+    if args.output:
+        options = {"rankdir": args.rankdir, "max_nodes": args.max_nodes, "backend": args.backend}
+        options["precision"] = args.precision
+        if not args.output.lower().endswith(".html"):
+            options["show_local_grads"] = args.local_grads
+        try:
+            path = render(root, args.output, **options)
+        except (OSError, RuntimeError, ValueError) as error:
+            print(f"{prog}: error: {error}", file=sys.stderr)
+            return 1
+        if not args.quiet:
+            print(f"wrote {path}")
+    return 0

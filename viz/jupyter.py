@@ -1,0 +1,61 @@
+"""Inline display in Jupyter: `show(root)`, and `HTMLPage`, a saved-or-displayed HTML document."""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+from autograd_core import Value
+
+from .draw import draw_dot
+
+__all__ = ["HTMLPage", "show"]
+
+
+def show(root: Value, **options) -> None:
+    """Display the graph of `root` inline (SVG) in Jupyter/IPython; options as for `draw_dot`.
+
+    `Value` itself keeps its plain text repr; call this (or display `draw_dot(root)`) to see it.
+    """
+    graph = draw_dot(root, **options)
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:
+        raise RuntimeError(
+            "show() displays inline in Jupyter or IPython; in a script use "
+            "viz.render(root, 'graph.svg') or draw_dot(root).render(outfile='graph.png')"
+        )
+    display(graph)
+
+
+class HTMLPage:
+    """A self-contained HTML document: shown inline in Jupyter (in an iframe), `.save(path)`."""
+
+    def __init__(self, html_text: str, *, height: int = 600, title: str = "") -> None:
+        self.html = html_text
+        self.height = height
+        self.title = title
+
+    def __str__(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"<HTMLPage {self.title!r}: {len(self.html)} characters; .save(path) writes it>"
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the page as UTF-8 and return its path."""
+        path = Path(path)
+        path.write_text(self.html, encoding="utf-8")
+        return path
+
+    def _repr_html_(self) -> str:
+        # An iframe keeps the page's ids, styles and key handlers apart from the notebook's.
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
+            f'style="width:100%;height:{self.height}px;border:1px solid #ddd" '
+            f'title="{html.escape(self.title, quote=True)}"></iframe>'
+        )

@@ -1,0 +1,49 @@
+"""render(root, path): write a Value graph to .svg, .png, .jpg, .dot or .html by extension."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from autograd_core import Value
+
+from .draw import draw_dot
+from .explain import explain_backward
+
+__all__ = ["FORMATS", "render"]
+
+FORMATS = {
+    ".svg": "svg",
+    ".png": "png",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".html": "html",
+}
+"""File extensions render() understands. `.html` writes the explain_backward page."""
+
+
+def render(root: Value, path: str | os.PathLike, **options) -> Path:
+    """Write the graph of `root` to `path`, in the format its extension names; return the path.
+
+    `.svg`/`.png`/`.jpg` are drawings (options as for `draw_dot`), `.dot`/`.gv` the DOT source,
+    `.html` the step-by-step backward page (options as for `explain_backward`).
+    """
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"render() takes the format from the file extension; {path.name!r} has "
+            f"{path.suffix or 'none'}, use one of {', '.join(FORMATS)}"
+        )
+    if not isinstance(root, Value):
+        raise TypeError(f"render() needs a Value, got {type(root).__name__}: {root!r:.80}")
+    if fmt == "html":
+        return explain_backward(root, **options).save(path)
+    graph = draw_dot(root, **options)
+    if fmt == "dot":
+        path.write_text(graph.source, encoding="utf-8")
+    else:
+        path.write_bytes(graph.pipe(format=fmt))
+    return path
