@@ -1,0 +1,1 @@
+"""Reproducible speed and memory comparisons: `python -m benchmarks` (see README, Performance)."""

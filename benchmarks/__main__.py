@@ -1,0 +1,41 @@
+"""`python -m benchmarks [--quick] [--json PATH] [--markdown]`: run, print the tables, save JSON.
+
+Exits with status 1 when the contenders disagree on the loss or gradients (timings are void).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .report import render
+from .runner import FULL, QUICK, run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the runner works")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
+    parser.add_argument("--markdown", action="store_true", help="print tables as Markdown")
+    args = parser.parse_args(argv)
+
+    results = run(
+        QUICK if args.quick else FULL, log=lambda msg: print(f"... {msg}", file=sys.stderr)
+    )
+    print(render(results, markdown=args.markdown))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    if not results["correctness"]["passed"]:
+        print(
+            "\n!!! CORRECTNESS CHECK FAILED: the contenders disagree, so the training-step and "
+            "forward/backward comparisons were not run. See 'correctness' above.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""The benchmark's problem: seeded two-moons data and initial weights shared by every contender."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Data and initial weights, identical for every contender.
+
+    `X` is (n, 2) and `y` is (n,) with labels -1/+1. `weights[k]` is layer k's (W, b) with W of
+    shape (nout, nin): row j holds neuron j's input weights, as in micrograd's `Neuron.w`.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    weights: tuple[tuple[np.ndarray, np.ndarray], ...]
+    alpha: float = 1e-4
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.weights[0][0].shape[1]] + [W.shape[0] for W, _ in self.weights]
+
+    def rows(self) -> list[list[float]]:
+        """The inputs as plain Python floats (what scalar engines wrap in Values)."""
+        return [[float(v) for v in row] for row in self.X]
+
+    def labels(self) -> list[float]:
+        return [float(v) for v in self.y]
+
+    def flat_weights(self) -> np.ndarray:
+        """All parameters in micrograd's `MLP.parameters()` order: per neuron, w then b."""
+        return np.concatenate([np.column_stack([W, b]).ravel() for W, b in self.weights])
+
+
+def make_moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles, like sklearn's `make_moons`; labels are -1 and +1."""
+    n_out = n // 2
+    n_in = n - n_out
+    t_out = np.linspace(0.0, np.pi, n_out)
+    t_in = np.linspace(0.0, np.pi, n_in)
+    X = np.vstack(
+        [
+            np.column_stack([np.cos(t_out), np.sin(t_out)]),
+            np.column_stack([1.0 - np.cos(t_in), 0.5 - np.sin(t_in)]),
+        ]
+    )
+    y = np.concatenate([-np.ones(n_out), np.ones(n_in)])
+    X = X + rng.normal(scale=noise, size=X.shape)
+    order = rng.permutation(n)
+    return X[order], y[order]
+
+
+def init_weights(sizes: list[int], rng: np.random.Generator) -> tuple:
+    """micrograd's initialisation: weights uniform in [-1, 1], biases 0."""
+    return tuple(
+        (rng.uniform(-1.0, 1.0, size=(nout, nin)), np.zeros(nout))
+        for nin, nout in zip(sizes[:-1], sizes[1:])
+    )
+
+
+def make_problem(n_points: int = 100, hidden: tuple[int, ...] = (16, 16), seed: int = 1337):
+    """micrograd's demo: 100 moons points (noise 0.1) and an MLP(2, [16, 16, 1])."""
+    rng = np.random.default_rng(seed)
+    X, y = make_moons(n_points, noise=0.1, rng=rng)
+    return Problem(X=X, y=y, weights=init_weights([2, *hidden, 1], rng))

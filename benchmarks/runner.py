@@ -1,0 +1,102 @@
+"""Run every section in this one process and collect the results as one JSON-ready dict."""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import os
+import platform
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+
+from . import memory, scaling
+from .contenders import available
+from .data import make_problem
+from .targets import evaluate
+from .timing import Budget
+from .training import check_agreement, forward_backward, training_step
+
+
+@dataclass(frozen=True)
+class Config:
+    quick: bool
+    n_points: int
+    hidden: tuple[int, ...]
+    chain_sizes: tuple[int, ...]
+    step_budget: Budget = field(default_factory=lambda: Budget(4.0, warmup=2, max_repeats=100))
+    chain_budget: Budget = field(default_factory=lambda: Budget(2.0, warmup=1, max_repeats=50))
+
+
+FULL = Config(quick=False, n_points=100, hidden=(16, 16), chain_sizes=(10**3, 10**4, 10**5, 10**6))
+QUICK = Config(
+    quick=True,
+    n_points=8,
+    hidden=(4, 4),
+    chain_sizes=(100, 1000),
+    step_budget=Budget(0.02, warmup=1, min_repeats=2, max_repeats=3),
+    chain_budget=Budget(0.02, warmup=1, min_repeats=2, max_repeats=3),
+)
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def meta(config: Config) -> dict:
+    versions = {name: _version(name) for name in ("autograd-core", "numpy", "micrograd", "torch")}
+    return {
+        "quick": config.quick,
+        "n_points": config.n_points,
+        "hidden": list(config.hidden),
+        "chain_sizes": list(config.chain_sizes),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "executable": sys.executable,
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "gc_thresholds": list(gc.get_threshold()),
+        "versions": {k: v for k, v in versions.items() if v},
+        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def run(config: Config, log: Callable[[str], None] = lambda _: None) -> dict:
+    """All four sections plus the targets. Timing sections are skipped if contenders disagree."""
+    problem = make_problem(config.n_points, config.hidden)
+    contenders, notes = available(problem)
+    results: dict = {"meta": meta(config), "notes": notes}
+    ours = next(c for c in contenders if c.name == "ours")
+    results["meta"]["graph_nodes"] = ours.count_nodes(ours.forward())
+
+    log("checking that every contender computes the same loss and gradients")
+    results["correctness"] = check = check_agreement(contenders)
+    if check["passed"]:
+        log("1. training step")
+        results["training_step"] = training_step(contenders, problem, config.step_budget)
+        log("2. forward vs backward")
+        results["forward_backward"] = forward_backward(contenders, problem, config.step_budget)
+    else:
+        bad = [name for name, row in check["contenders"].items() if not row["ok"]]
+        reason = f"contenders disagree on loss or gradients: {', '.join(bad)}"
+        results["training_step"] = results["forward_backward"] = {"aborted": reason}
+
+    log("3. scaling")
+    results["scaling"] = {
+        "ours": scaling.ours(list(config.chain_sizes), config.chain_budget),
+        "micrograd": scaling.micrograd(list(config.chain_sizes)),
+    }
+
+    log("4. memory")
+    results["memory"] = {}
+    for name, cls in memory.ENGINES.items():
+        if any(c.name == name for c in contenders):
+            row = memory.traced(cls(problem))
+            row["rss"] = memory.peak_rss(name, config.n_points, config.hidden)
+            results["memory"][name] = row
+    results["targets"] = [target.as_dict() for target in evaluate(results)]
+    return results

@@ -1,0 +1,63 @@
+"""The issue's performance targets, judged from one run's results. Printed, never asserted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    threshold: float
+    at_least: bool  # True: value >= threshold passes; False: value <= threshold passes
+    value: float | None
+    unit: str
+
+    @property
+    def passed(self) -> bool | None:
+        if self.value is None:
+            return None
+        return self.value >= self.threshold if self.at_least else self.value <= self.threshold
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "passed": self.passed}
+
+
+def _get(read: Callable[[], float]) -> float | None:
+    try:
+        return float(read())
+    except (KeyError, IndexError, TypeError, ZeroDivisionError):
+        return None
+
+
+def evaluate(results: dict) -> list[Target]:
+    steps, fb = results.get("training_step", {}), results.get("forward_backward", {})
+    chains = results.get("scaling", {}).get("ours", [])
+    memory = results.get("memory", {}).get("ours", {})
+    return [
+        Target(
+            "training step vs micrograd 0.1.0 (default GC)",
+            10.0,
+            True,
+            _get(lambda: steps["micrograd"]["median_s"] / steps["ours"]["median_s"]),
+            "x faster",
+        ),
+        Target(
+            "backward / forward time on the loss graph",
+            1.0,
+            False,
+            _get(lambda: fb["ours"]["backward_over_forward"]),
+            "",
+        ),
+        Target("bytes per graph node", 200.0, False, _get(lambda: memory["bytes_per_node"]), "B"),
+        Target(
+            f"backward ns/node at {chains[-1]['nodes']:,} vs {chains[0]['nodes']:,} nodes"
+            if chains
+            else "backward ns/node, largest vs smallest chain",
+            1.5,
+            False,
+            _get(lambda: chains[-1]["backward_ns_per_node"] / chains[0]["backward_ns_per_node"]),
+            "x",
+        ),
+    ]

@@ -1,0 +1,103 @@
+"""Sections 1 and 2: the demo's training step (after checking every contender agrees) and
+forward vs backward on its loss graph."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .contenders import Contender
+from .data import Problem
+from .timing import Budget, gc_state, phases, series, summary
+
+RTOL = 1e-9
+
+
+def learning_rate(k: int) -> float:
+    """micrograd demo's schedule, restarted every 100 steps so long runs stay tame."""
+    return 1.0 - 0.9 * (k % 100) / 100
+
+
+def check_agreement(contenders: list[Contender], rtol: float = RTOL) -> dict:
+    """Loss and gradients of every contender from the same weights, against the numpy reference.
+
+    Relative errors: |loss - ref| / |ref| and max|grad - ref| / max|ref| (normwise, so tiny
+    gradients that differ only in rounding don't count). Nothing is timed unless all agree.
+    """
+    computed = {}
+    for contender in contenders:
+        contender.zero_grad()
+        loss = contender.forward()
+        contender.backward(loss)
+        computed[contender.name] = (contender.loss_value(loss), contender.grads())
+    names = [c.name for c in contenders]
+    reference = "numpy" if "numpy" in computed else names[0]
+    ref_loss, ref_grads = computed[reference]
+    report = {}
+    for name, (loss, grads) in computed.items():
+        loss_err = abs(loss - ref_loss) / max(abs(ref_loss), 1e-300)
+        if grads.shape != ref_grads.shape:
+            grad_err = float("inf")
+        else:
+            grad_err = float(
+                np.max(np.abs(grads - ref_grads)) / max(np.max(np.abs(ref_grads)), 1e-300)
+            )
+        report[name] = {
+            "loss": loss,
+            "loss_rel_err": loss_err,
+            "grad_rel_err": grad_err,
+            "ok": bool(loss_err <= rtol and grad_err <= rtol),
+        }
+    return {
+        "ran": True,
+        "passed": all(row["ok"] for row in report.values()),
+        "rtol": rtol,
+        "reference": reference,
+        "n_params": int(ref_grads.size),
+        "contenders": report,
+    }
+
+
+def variants(contenders: list[Contender]) -> list[tuple[str, Contender, bool]]:
+    """(row name, contender, GC enabled): every contender as is, plus ours and micrograd GC-off."""
+    rows = []
+    for contender in contenders:
+        rows.append((contender.name, contender, True))
+        if contender.name in ("ours", "micrograd"):
+            rows.append((f"{contender.name} (gc off)", contender, False))
+    return rows
+
+
+def training_step(contenders: list[Contender], problem: Problem, budget: Budget) -> dict:
+    """Times of whole steps (zero_grad, forward, backward, SGD), each row from fresh weights."""
+    rows = {}
+    for name, contender, gc_enabled in variants(contenders):
+        fresh = type(contender)(problem)
+        with gc_state(gc_enabled):
+            times = series(lambda k, c=fresh: c.step(learning_rate(k)), budget)
+        rows[name] = {"contender": contender.name, "gc": gc_enabled, **summary(times)}
+    return rows
+
+
+def forward_backward(contenders: list[Contender], problem: Problem, budget: Budget) -> dict:
+    """Build the loss graph, then backward() on it, then drop it: three timed phases."""
+    rows = {}
+    for contender in contenders:
+        fresh = type(contender)(problem)
+
+        def run(c: Contender = fresh) -> list[float]:
+            c.zero_grad()
+            start = time.perf_counter()
+            loss = c.forward()
+            built = time.perf_counter()
+            c.backward(loss)
+            done = time.perf_counter()
+            del loss
+            return [built - start, done - built, time.perf_counter() - done]
+
+        forward, backward, free = phases(run, budget)
+        row = {"forward": summary(forward), "backward": summary(backward), "free": summary(free)}
+        row["backward_over_forward"] = row["backward"]["median_s"] / row["forward"]["median_s"]
+        rows[contender.name] = row
+    return rows
