@@ -17,17 +17,20 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     seen = {root}
-    stack = [(root, iter(root._parents))]
+    stack = [root]  # always a path: each entry is a parent of the one below it
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent._parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+        node = stack[-1]
+        a = node._a
+        if a is not None and a not in seen:
+            seen.add(a)
+            stack.append(a)
+            continue
+        b = node._b
+        if b is not None and b not in seen:
+            seen.add(b)
+            stack.append(b)
+            continue
+        order.append(stack.pop())  # both parents are done
     return order
 
 
@@ -43,10 +46,10 @@ class GraphStats:
 
 def graph_stats(root: Value) -> GraphStats:
     order = topological_order(root)
-    interior = [node for node in order if node._parents]
+    interior = [node for node in order if not node.is_leaf]
     return GraphStats(
         nodes=len(order),
-        edges=sum(len(node._parents) for node in interior),
+        edges=sum(len(node.parents) for node in interior),
         leaves=len(order) - len(interior),
         ops=dict(Counter(node._op.name for node in interior)),
     )

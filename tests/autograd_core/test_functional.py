@@ -109,7 +109,7 @@ def test_gradcheck_passes_on_engine_functions():
 def test_gradcheck_reports_each_mismatching_input():
     def broken(a, b):
         y = a.sin()
-        y._local_grads = (2 * math.cos(a.data),)  # a wrong rule for sin, on input 0 only
+        y._da = 2 * math.cos(a.data)  # a wrong rule for sin, on input 0 only
         return y * b
 
     with pytest.raises(GradcheckError) as err:
