@@ -1,5 +1,6 @@
 """A scalar reverse-mode autodiff engine: Values record a graph; backward() runs the chain rule."""
 
+from .compiled import CompiledFunction, Result, TraceError, compile
 from .context import enable_grad, is_grad_enabled, name_scope, no_grad
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
 from .graph import GraphStats, graph_stats, topological_order, zero_grad
@@ -8,10 +9,14 @@ from .value import Value, gradients
 
 __all__ = [
     "OPS",
+    "CompiledFunction",
     "GradcheckError",
     "GraphStats",
     "Op",
+    "Result",
+    "TraceError",
     "Value",
+    "compile",
     "enable_grad",
     "grad",
     "gradcheck",
