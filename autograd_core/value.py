@@ -71,6 +71,20 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
+    # Ordering compares data, so `max(values)` and `score > 0` work. `==` stays identity: Values
+    # are dict keys and set members, and equal numbers are still different nodes.
+    def __lt__(self, other) -> bool:
+        return self.data < _data_of(other)
+
+    def __le__(self, other) -> bool:
+        return self.data <= _data_of(other)
+
+    def __gt__(self, other) -> bool:
+        return self.data > _data_of(other)
+
+    def __ge__(self, other) -> bool:
+        return self.data >= _data_of(other)
+
     # --- ops: each is one row of the table in ops.py -----------------------------------------
 
     def __add__(self, other):
@@ -176,6 +190,14 @@ class Value:
 
 def _is_number(x) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _data_of(x) -> float:
+    if isinstance(x, Value):
+        return x.data
+    if _is_number(x):
+        return x
+    raise TypeError(f"cannot compare a Value with {type(x).__name__}: {x!r}")
 
 
 def _as_value(x) -> Value | None:

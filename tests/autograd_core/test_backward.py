@@ -100,6 +100,15 @@ def test_values_hash_by_identity():
     assert d[a] == "a" and d[b] == "b"
 
 
+def test_ordering_compares_data_but_equality_is_identity():
+    a, b = Value(1.0), Value(2.0)
+    assert a < b and b > a and a <= 1.0 and 2 >= a and not a > 1
+    assert max([a, b]) is b and sorted([b, a]) == [a, b]
+    assert Value(1.0) != Value(1.0)
+    with pytest.raises(TypeError, match="compare"):
+        a < "x"  # noqa: B015
+
+
 def test_no_grad_records_nothing_and_nests():
     x = Value(2.0)
     assert is_grad_enabled()
