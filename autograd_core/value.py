@@ -189,6 +189,8 @@ class Value:
 
 
 def _is_number(x) -> bool:
+    if type(x) is float or type(x) is int:  # the common case, without the slower ABC check
+        return True
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
