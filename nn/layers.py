@@ -1,0 +1,221 @@
+"""Neuron, Layer and MLP: weighted sums and activations built from Values.
+
+Initialisation (deterministic from `seed`): biases start at 0 and each weight is drawn
+uniformly from [-bound, bound], where `init="uniform"` (the default, micrograd's) has bound 1 and
+`init="scaled"` has bound 1/sqrt(nin) (PyTorch's default for a linear layer, which keeps a
+weighted sum of order 1 however wide the layer). `seed` is an int, a `numpy.random.Generator`
+(shared, so consecutive modules get different weights), or None (fresh randomness).
+
+Every Value a module creates carries its name as a scope (`autograd_core.name_scope`): the
+parameters and forward-pass nodes of an MLP's fourth neuron in its first layer have
+`.scope == "layers.0.neurons.3"`, the prefix of their `named_parameters()` names, so viz can
+draw one box per neuron.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from autograd_core import Value, name_scope
+
+from ._checks import is_number, positive_int
+from .module import Module
+
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "sigmoid": Value.sigmoid,
+    "linear": None,  # identity: adds no node to the graph
+}
+
+INITS: dict[str, Callable[[int], float]] = {
+    "uniform": lambda nin: 1.0,
+    "scaled": lambda nin: 1.0 / math.sqrt(nin),
+}
+
+Seed = int | np.random.Generator | None
+
+
+class Neuron(Module):
+    """`activation(w · x + b)`: one weight per input and a bias."""
+
+    def __init__(
+        self, nin: int, activation: str = "tanh", *, init: str = "uniform", seed: Seed = None
+    ) -> None:
+        self.nin = positive_int(nin, "nin")
+        self.activation = _activation_name(activation)
+        self._apply = ACTIVATIONS[self.activation]
+        bound = INITS[_init_name(init)](self.nin)
+        weights = np.random.default_rng(seed).uniform(-bound, bound, self.nin).tolist()
+        self.w = [Value(v, f"w{i}") for i, v in enumerate(weights)]
+        self.b = Value(0.0, "b")
+
+    def __call__(self, x: Sequence[float | Value] | np.ndarray | float | Value) -> Value:
+        return self._forward(_inputs(x, self.nin, "Neuron"))
+
+    def _forward(self, xs: list[Value]) -> Value:
+        # Start from the bias, not from 0: sum() would add a constant leaf and an extra node.
+        act = self.b
+        for w, x in zip(self.w, xs):
+            act = act + w * x
+        return self._apply(act) if self._apply else act
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin} inputs, {self.activation})"
+
+
+class Layer(Module):
+    """`nout` neurons that all see the same inputs. One output is returned as a bare Value."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "tanh",
+        *,
+        init: str = "uniform",
+        seed: Seed = None,
+    ) -> None:
+        self.nin = positive_int(nin, "nin")
+        self.nout = positive_int(nout, "nout")
+        self.activation = _activation_name(activation)
+        rng = np.random.default_rng(seed)
+        self._scopes = [f"neurons.{j}" for j in range(self.nout)]
+        self.neurons = []
+        for scope in self._scopes:
+            with name_scope(scope):
+                self.neurons.append(Neuron(self.nin, self.activation, init=init, seed=rng))
+
+    def __call__(
+        self, x: Sequence[float | Value] | np.ndarray | float | Value
+    ) -> Value | list[Value]:
+        out = self._forward(_inputs(x, self.nin, "Layer"))
+        return out[0] if self.nout == 1 else out
+
+    def _forward(self, xs: list[Value]) -> list[Value]:
+        out = []
+        for scope, neuron in zip(self._scopes, self.neurons):
+            with name_scope(scope):
+                out.append(neuron._forward(xs))
+        return out
+
+    def forward_batch(self, xs: Sequence) -> list:
+        """`[self(x) for x in xs]`, neuron by neuron: each name scope is entered once per batch."""
+        outs = self._forward_batch([_inputs(x, self.nin, "Layer") for x in xs])
+        return [out[0] if self.nout == 1 else out for out in outs]
+
+    def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
+        outs: list[list[Value]] = [[] for _ in batch]
+        for scope, neuron in zip(self._scopes, self.neurons):
+            forward = neuron._forward
+            with name_scope(scope):
+                for out, xs in zip(outs, batch):
+                    out.append(forward(xs))
+        return outs
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin} -> {self.nout}, {self.activation})"
+
+
+class MLP(Module):
+    """A stack of Layers: `MLP(2, [16, 16, 1])` maps 2 inputs through two hidden layers to 1.
+
+    Hidden layers use `activation`; the last layer uses `output_activation` (default linear, so
+    the output is a raw score). One output is returned as a bare Value, several as a list.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "tanh",
+        output_activation: str = "linear",
+        *,
+        init: str = "uniform",
+        seed: Seed = None,
+    ) -> None:
+        self.nin = positive_int(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise TypeError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        sizes = [self.nin] + [positive_int(n, "each layer size in nouts") for n in nouts]
+        self.activation = _activation_name(activation)
+        self.output_activation = _activation_name(output_activation)
+        rng = np.random.default_rng(seed)
+        self._scopes = [f"layers.{i}" for i in range(len(nouts))]
+        self.layers = []
+        for i, scope in enumerate(self._scopes):
+            last = i == len(nouts) - 1
+            with name_scope(scope):
+                act = self.output_activation if last else self.activation
+                self.layers.append(Layer(sizes[i], sizes[i + 1], act, init=init, seed=rng))
+
+    @property
+    def sizes(self) -> list[int]:
+        """Widths from input to output: `[2, 16, 16, 1]`."""
+        return [self.nin] + [layer.nout for layer in self.layers]
+
+    def __call__(
+        self, x: Sequence[float | Value] | np.ndarray | float | Value
+    ) -> Value | list[Value]:
+        xs = _inputs(x, self.nin, "MLP")
+        for scope, layer in zip(self._scopes, self.layers):
+            with name_scope(scope):
+                xs = layer._forward(xs)
+        return xs[0] if len(xs) == 1 else xs
+
+    def forward_batch(self, xs: Sequence) -> list:
+        """`[self(x) for x in xs]`, layer by layer: fit() and predict() use this, because entering
+        a name scope costs more than an op, and this way each is entered once per batch."""
+        batch = [_inputs(x, self.nin, "MLP") for x in xs]
+        for scope, layer in zip(self._scopes, self.layers):
+            with name_scope(scope):
+                batch = layer._forward_batch(batch)
+        return [out[0] if len(out) == 1 else out for out in batch]
+
+    def __repr__(self) -> str:
+        lines = [f"MLP({' -> '.join(map(str, self.sizes))}, {self.num_parameters()} parameters)"]
+        lines += [f"  layers.{i}: {layer!r}" for i, layer in enumerate(self.layers)]
+        return "\n".join(lines)
+
+
+def _inputs(x: object, n: int, who: str) -> list[Value]:
+    """Check an input vector and make every number a Value leaf (once, not once per neuron)."""
+    if isinstance(x, np.ndarray):
+        if x.ndim > 1:
+            raise ValueError(f"{who} expects one input vector of length {n}, got shape {x.shape}")
+        x = x.tolist()
+    if isinstance(x, Value) or is_number(x):
+        x = [x]
+    elif not isinstance(x, (list, tuple)):
+        raise TypeError(
+            f"{who} expects a list, tuple or numpy array of {n} numbers or Values, "
+            f"got {type(x).__name__}"
+        )
+    if len(x) != n:
+        raise ValueError(f"{who} expects {n} inputs, got {len(x)}")
+    xs = []
+    for i, xi in enumerate(x):
+        if isinstance(xi, Value):
+            xs.append(xi)
+        elif is_number(xi):
+            xs.append(Value(xi, f"x{i}"))
+        else:
+            raise TypeError(f"{who} input {i} must be a number or a Value, got {type(xi).__name__}")
+    return xs
+
+
+def _init_name(name: object) -> str:
+    if not isinstance(name, str) or name not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}; got {name!r}")
+    return name
+
+
+def _activation_name(name: object) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"activation must be a name ({', '.join(ACTIVATIONS)}), got {name!r}")
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {name!r}")
+    return name

@@ -1,0 +1,150 @@
+"""Optimizers: turn each parameter's `.grad` into a step, `p.data -= lr * (something)`.
+
+Updates change `p.data` directly with floats, so no graph is ever built here. A learning rate is
+a number or a schedule: a callable given the 0-based index of the step being taken, e.g.
+`lambda k: 1.0 - 0.9 * k / 100` (micrograd's demo).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable
+
+from autograd_core import Value
+
+from .module import Module
+
+LearningRate = float | Callable[[int], float]
+
+
+class Optimizer:
+    """Holds the parameters and the learning rate; subclasses define `_update(lr)`."""
+
+    def __init__(self, params: Iterable[Value] | Module, lr: LearningRate) -> None:
+        self.params = _check_params(params)
+        if not callable(lr):
+            lr = _check_number(lr, "lr", low=0.0)
+        self.lr = lr
+        self.steps = 0  # how many steps have been taken
+
+    def current_lr(self) -> float:
+        """The learning rate the next `step()` will use."""
+        if not callable(self.lr):
+            return self.lr
+        lr = self.lr(self.steps)
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= lr < math.inf:
+            raise ValueError(
+                f"the learning-rate schedule gave {lr!r} at step {self.steps}; "
+                "it must return a finite number >= 0"
+            )
+        return float(lr)
+
+    def step(self) -> None:
+        """Update every parameter from its current `.grad`."""
+        self._update(self.current_lr())
+        self.steps += 1
+
+    def zero_grad(self) -> None:
+        """Set every parameter's `.grad` to 0 (call before each `backward()`)."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def _update(self, lr: float) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Gradient descent: `v = momentum·v + g` then `p -= lr·v`, where `g = grad + wd·p`.
+
+    With momentum 0 this is plain `p -= lr·(grad + weight_decay·p)`. Same form as PyTorch's SGD.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value] | Module,
+        lr: LearningRate = 0.01,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr)
+        self.momentum = _check_number(momentum, "momentum", low=0.0, high=1.0)
+        self.weight_decay = _check_number(weight_decay, "weight_decay", low=0.0)
+        self._velocity = [0.0] * len(self.params)
+
+    def _update(self, lr: float) -> None:
+        mu, wd, velocity = self.momentum, self.weight_decay, self._velocity
+        for i, p in enumerate(self.params):
+            g = float(p.grad) + wd * p.data
+            if mu:
+                g = velocity[i] = mu * velocity[i] + g
+            p.data -= lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) in PyTorch's form, with L2 `weight_decay` added to the grad.
+
+    `m = β1·m + (1 − β1)·g`, `v = β2·v + (1 − β2)·g²`, bias-corrected by `1 − β^t`, then
+    `p -= lr · m̂ / (sqrt(v̂) + eps)`.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value] | Module,
+        lr: LearningRate = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair of numbers in [0, 1), got {betas!r}")
+        self.betas = (
+            _check_number(betas[0], "betas[0]", low=0.0, high=1.0),
+            _check_number(betas[1], "betas[1]", low=0.0, high=1.0),
+        )
+        self.eps = _check_number(eps, "eps", low=0.0)
+        if self.eps == 0:
+            raise ValueError("eps must be > 0 (it keeps the step finite when a grad is 0)")
+        self.weight_decay = _check_number(weight_decay, "weight_decay", low=0.0)
+        self._m = [0.0] * len(self.params)
+        self._v = [0.0] * len(self.params)
+
+    def _update(self, lr: float) -> None:
+        b1, b2 = self.betas
+        t = self.steps + 1
+        correction1, correction2 = 1 - b1**t, 1 - b2**t
+        eps, wd, m, v = self.eps, self.weight_decay, self._m, self._v
+        for i, p in enumerate(self.params):
+            g = float(p.grad) + wd * p.data
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g * g
+            p.data -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
+
+
+def _check_params(params: Iterable[Value] | Module) -> list[Value]:
+    if isinstance(params, Module):
+        params = params.parameters()
+    if isinstance(params, Value) or not isinstance(params, Iterable):
+        raise TypeError(f"params must be an iterable of Values, got {type(params).__name__}")
+    out: list[Value] = []
+    seen: set[int] = set()
+    for p in params:
+        if not isinstance(p, Value):
+            raise TypeError(f"params must all be Values, got {type(p).__name__}")
+        if id(p) not in seen:  # a parameter listed twice is still updated once
+            seen.add(id(p))
+            out.append(p)
+    if not out:
+        raise ValueError("the optimizer got no parameters")
+    return out
+
+
+def _check_number(x: object, name: str, low: float, high: float = math.inf) -> float:
+    """A finite real in [low, high) (high excluded only when finite)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}: {x!r}")
+    if not low <= x < high:  # also refuses nan and inf
+        bound = f"in [{low:g}, {high:g})" if high < math.inf else f">= {low:g} and finite"
+        raise ValueError(f"{name} must be {bound}, got {x!r}")
+    return float(x)

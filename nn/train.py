@@ -1,0 +1,243 @@
+"""fit(): the training loop of gradient descent, plus predict() and evaluate() without a graph.
+
+One training step is: forward every sample of a batch, compute the loss, zero the grads,
+`backward()`, `optimizer.step()`. `batch_size=None` takes one step per epoch on all the data
+(full-batch gradient descent), `1` one step per sample (stochastic), `k` one step per k samples
+(mini-batch): the three kinds the material teaches.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from autograd_core import Value, no_grad
+
+from ._checks import finite_nonnegative, positive_int
+from .losses import LossSpec, get_loss, l2_penalty
+from .module import Module
+from .optim import SGD, Optimizer
+
+Loss = str | Callable[[Any, Any], Value]
+
+
+@dataclass
+class History:
+    """What fit() measured, one entry per epoch, ready to plot (`plt.plot(history.loss)`).
+
+    `loss` is the training loss (with the l2 term) averaged over the epoch's batches, weighted
+    by batch size; `accuracy` the fraction of training samples classified right in those same
+    forward passes (None for a regression loss); `time` the seconds since fit() started, at the
+    end of each epoch. `val_*` are measured after each epoch when `validation` data is given.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] | None = None
+    time: list[float] = field(default_factory=list)
+    val_loss: list[float] | None = None
+    val_accuracy: list[float] | None = None
+    steps: int = 0  # optimizer steps taken
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+
+class Evaluation(NamedTuple):
+    loss: float
+    accuracy: float | None  # None for a regression loss
+
+
+StepFn = Callable[[list, list], tuple[float, list]]
+
+
+def fit(
+    model: Module,
+    X: np.ndarray | Sequence,
+    y: np.ndarray | Sequence,
+    loss: Loss = "mse",
+    optimizer: Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    shuffle: bool = True,
+    seed: int | np.random.Generator | None = None,
+    progress: bool = True,
+    *,
+    l2: float = 0.0,
+    validation: tuple[np.ndarray | Sequence, np.ndarray | Sequence] | None = None,
+    to_label: Callable[[Any], Any] | None = None,
+) -> History:
+    """Train `model` on `(X, y)` and return its History.
+
+    `loss` is a name from `nn.LOSSES` ("mse", "squared_error", "hinge", "bce",
+    "bce_with_logits", "softmax_cross_entropy") or a callable `loss(outputs, targets) -> Value`.
+    Accuracy is reported for the classification losses, or for any loss when `to_label` maps
+    one model output to a label. `optimizer` defaults to `SGD(model, lr=0.1)`. `l2` adds
+    `l2 * Σ p²` over the model's parameters to every batch's loss. `shuffle` reorders the
+    samples every epoch (mini-batch and stochastic modes), from `seed`. `progress` shows a tqdm
+    bar (a widget in Jupyter).
+
+    Python's cyclic garbage collector is paused while training (see `_gc_paused`).
+    """
+    spec = get_loss(loss)
+    if to_label is not None:
+        spec = LossSpec(spec.fn, to_label)
+    samples, targets = _dataset(X, y)
+    n = len(samples)
+    epochs = positive_int(epochs, "epochs")
+    if batch_size is not None:
+        batch_size = positive_int(batch_size, "batch_size")
+    l2 = finite_nonnegative(l2, "l2")
+    if optimizer is None:
+        optimizer = SGD(_parameters(model), lr=0.1)
+    elif not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an nn Optimizer (SGD, Adam), got {optimizer!r}")
+    val = _dataset(*validation) if validation is not None else None
+
+    step = _training_step(model, spec.fn, optimizer, _parameters(model) if l2 else [], l2)
+    size = n if batch_size is None else min(batch_size, n)
+    rng = np.random.default_rng(seed)
+    history = History(
+        accuracy=[] if spec.predict else None,
+        val_loss=[] if val else None,
+        val_accuracy=[] if val and spec.predict else None,
+    )
+    start = time.perf_counter()
+    bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not progress)
+    with _gc_paused(), bar:
+        for _ in bar:
+            order = rng.permutation(n).tolist() if shuffle and size < n else range(n)
+            total, right = 0.0, 0
+            for lo in range(0, n, size):
+                batch = order[lo : lo + size]
+                xb, yb = [samples[i] for i in batch], [targets[i] for i in batch]
+                batch_loss, outputs = step(xb, yb)
+                total += batch_loss * len(batch)
+                if spec.predict:
+                    right += sum(spec.predict(o) == t for o, t in zip(outputs, yb))
+            history.steps = optimizer.steps
+            history.loss.append(total / n)
+            postfix = {"loss": f"{total / n:.4g}"}
+            if history.accuracy is not None:
+                history.accuracy.append(right / n)
+                postfix["acc"] = f"{right / n:.3f}"
+            if val:
+                result = _evaluate(model, *val, spec)
+                history.val_loss.append(result.loss)  # type: ignore[union-attr]
+                if history.val_accuracy is not None:
+                    history.val_accuracy.append(result.accuracy)  # type: ignore[arg-type]
+            history.time.append(time.perf_counter() - start)
+            bar.set_postfix(postfix, refresh=False)
+    return history
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector, then restore it.
+
+    A training step allocates a graph of ~10^5 Values; each allocation counts towards the GC's
+    thresholds, and while the graph is alive every collection re-scans it, which would take about
+    half of fit()'s time. The engine's graphs hold no reference cycles, so reference counting
+    alone frees each one as soon as its step is done: nothing is lost by pausing.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _training_step(
+    model: Callable, loss_fn: Callable, optimizer: Optimizer, l2_params: list[Value], l2: float
+) -> StepFn:
+    """The function fit() calls per batch, returning (loss, outputs); a compiled variant of
+    this one function is all a faster backend would need to provide."""
+
+    def step(xb: list, yb: list) -> tuple[float, list]:
+        outputs = _forward(model, xb)
+        loss = loss_fn(outputs, yb)
+        if l2:
+            loss = loss + l2_penalty(l2_params, l2)
+        if not isinstance(loss, Value):
+            raise TypeError(f"the loss must return a Value, got {type(loss).__name__}")
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.data, outputs
+
+    return step
+
+
+@no_grad()
+def predict(model: Callable, X: np.ndarray | Sequence) -> list:
+    """The model's outputs for every sample as plain floats (or lists of floats), no graph."""
+    return [_floats(out) for out in _forward(model, _samples(X))]
+
+
+def evaluate(
+    model: Callable, X: np.ndarray | Sequence, y: np.ndarray | Sequence, loss: Loss = "mse"
+) -> Evaluation:
+    """`(loss, accuracy)` of the model on `(X, y)`, computed without building a graph."""
+    return _evaluate(model, *_dataset(X, y), get_loss(loss))
+
+
+@no_grad()
+def _evaluate(model: Callable, samples: list, targets: list, spec: LossSpec) -> Evaluation:
+    outputs = _forward(model, samples)
+    loss = float(spec.fn(outputs, targets))
+    if spec.predict is None:
+        return Evaluation(loss, None)
+    right = sum(spec.predict(o) == t for o, t in zip(outputs, targets))
+    return Evaluation(loss, right / len(samples))
+
+
+def _forward(model: Callable, samples: list) -> list:
+    if isinstance(model, Module):
+        return model.forward_batch(samples)
+    return [model(x) for x in samples]
+
+
+def _floats(output: Any) -> Any:
+    if isinstance(output, (list, tuple)):
+        return [float(o) for o in output]
+    return float(output)
+
+
+def _samples(X: np.ndarray | Sequence) -> list:
+    if isinstance(X, np.ndarray):
+        return X.tolist()
+    if isinstance(X, (list, tuple)):
+        return list(X)
+    raise TypeError(f"X must be a numpy array or a list of samples, got {type(X).__name__}")
+
+
+def _dataset(X: np.ndarray | Sequence, y: np.ndarray | Sequence) -> tuple[list, list]:
+    samples = _samples(X)
+    if isinstance(y, np.ndarray):
+        targets = y.tolist()
+    elif isinstance(y, (list, tuple)):
+        targets = list(y)
+    else:
+        raise TypeError(f"y must be a numpy array or a list of targets, got {type(y).__name__}")
+    if len(samples) != len(targets):
+        raise ValueError(f"X has {len(samples)} samples but y has {len(targets)} targets")
+    if not samples:
+        raise ValueError("fit needs at least one sample")
+    return samples, targets
+
+
+def _parameters(model: object) -> list[Value]:
+    if not isinstance(model, Module):
+        raise TypeError(
+            f"model must be an nn Module (or pass an optimizer), got {type(model).__name__}"
+        )
+    return model.parameters()

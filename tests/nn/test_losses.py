@@ -1,0 +1,164 @@
+"""Losses against hand-written formulas (values and gradients) and central differences."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import nn
+from autograd_core import Value
+
+from .helpers import analytic_grads, numeric_grads
+
+
+def sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+def values(*xs: float) -> list[Value]:
+    return [Value(x) for x in xs]
+
+
+def check(loss_fn, outputs: list[Value], targets, value: float, grads: list[float]) -> None:
+    """The loss's value and gradients equal the hand formula and agree with central diffs."""
+
+    def f():
+        return loss_fn(outputs, targets)
+
+    assert f().data == pytest.approx(value, rel=1e-12)
+    analytic = analytic_grads(f, outputs)
+    assert analytic == pytest.approx(grads, rel=1e-9, abs=1e-12)
+    assert analytic == pytest.approx(numeric_grads(f, outputs), rel=1e-5, abs=1e-8)
+
+
+def test_mse():
+    o, t = [0.5, -1.0, 2.0], [1.0, 0.0, 2.5]
+    value = sum((a - b) ** 2 for a, b in zip(o, t)) / 3
+    check(nn.mse, values(*o), t, value, [2 * (a - b) / 3 for a, b in zip(o, t)])
+
+
+def test_squared_error_is_half_the_sum():
+    o, t = [0.75136507, 0.772928465], [0.01, 0.99]
+    value = 0.5 * (0.01 - o[0]) ** 2 + 0.5 * (0.99 - o[1]) ** 2
+    check(nn.squared_error, values(*o), t, value, [a - b for a, b in zip(o, t)])
+    assert nn.squared_error(Value(3.0), 1.0).data == 2.0  # a single output
+
+
+def test_hinge():
+    o, t = [0.5, -2.0, 0.2, 3.0], [1, 1, -1, -1]
+    margins = [1 - b * a for a, b in zip(o, t)]
+    value = sum(max(0.0, m) for m in margins) / 4
+    grads = [(-b / 4 if m > 0 else 0.0) for m, b in zip(margins, t)]
+    check(nn.hinge, values(*o), t, value, grads)
+
+
+def test_bce_on_probabilities():
+    p, t = [0.9, 0.2, 0.6, 0.35], [1.0, 0.0, 0.25, 1.0]
+    value = -sum(b * math.log(a) + (1 - b) * math.log(1 - a) for a, b in zip(p, t)) / 4
+    grads = [(a - b) / (a * (1 - a)) / 4 for a, b in zip(p, t)]
+    check(nn.bce, values(*p), t, value, grads)
+
+
+def test_bce_clamps_log_of_zero_instead_of_failing():
+    assert nn.bce([Value(0.0)], [1.0]).data == 100.0
+    assert nn.bce([Value(1.0)], [0.0]).data == 100.0
+    assert nn.bce([Value(1.0)], [1.0]).data == 0.0  # the log(1 - p) = log 0 term is skipped
+
+
+def test_bce_with_logits_matches_bce_and_has_gradient_sigmoid_minus_target():
+    z, t = [2.0, -1.5, 0.0, 0.0, 30.0], [1.0, 0.0, 1.0, 0.3, 0.0]
+    p = [sigmoid(a) for a in z]
+    # -[t log p + (1 - t) log(1 - p)] = log(1 + e^z) - t z, exact even where p rounds near 1
+    value = sum(math.log1p(math.exp(a)) - b * a for a, b in zip(z, t)) / 5
+    check(nn.bce_with_logits, values(*z), t, value, [(a - b) / 5 for a, b in zip(p, t)])
+
+
+def test_bce_with_logits_is_stable_for_huge_logits():
+    z = values(1000.0, -1000.0, 1000.0)
+    loss = nn.bce_with_logits(z, [0.0, 1.0, 1.0])
+    assert loss.data == pytest.approx(2000.0 / 3)
+    loss.backward()
+    assert [v.grad for v in z] == pytest.approx([1 / 3, -1 / 3, 0.0])
+
+
+def test_softmax_cross_entropy():
+    rows, labels = [[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]], [0, 2]
+    outputs = [values(*row) for row in rows]
+    flat = [v for row in outputs for v in row]
+
+    value, grads = 0.0, []
+    for row, label in zip(rows, labels):
+        exps = [math.exp(z) for z in row]
+        value += (math.log(sum(exps)) - row[label]) / 2
+        grads += [(e / sum(exps) - (k == label)) / 2 for k, e in enumerate(exps)]
+
+    def f():
+        return nn.softmax_cross_entropy(outputs, labels)
+
+    assert f().data == pytest.approx(value, rel=1e-12)
+    assert analytic_grads(f, flat) == pytest.approx(grads, rel=1e-9)
+    assert analytic_grads(f, flat) == pytest.approx(numeric_grads(f, flat), rel=1e-5)
+    single = nn.softmax_cross_entropy(outputs[0], 0).data
+    assert single == pytest.approx(math.log(sum(math.exp(z) for z in rows[0])) - 1.0)
+    assert nn.softmax_cross_entropy(outputs, np.array(labels)).data == f().data
+
+
+def test_softmax_cross_entropy_is_stable_for_huge_logits():
+    z = values(1000.0, 1001.0, 999.0)
+    loss = nn.softmax_cross_entropy(z, 1)
+    e = [math.exp(-1.0), 1.0, math.exp(-2.0)]
+    assert loss.data == pytest.approx(math.log(sum(e)))
+    loss.backward()
+    assert [v.grad for v in z] == pytest.approx([e[0] / sum(e), 1 / sum(e) - 1, e[2] / sum(e)])
+
+
+def test_l2_penalty():
+    ps = values(0.5, -2.0, 3.0)
+    check(lambda o, _: nn.l2_penalty(o, 0.01), ps, None, 0.01 * 13.25, [0.01, -0.04, 0.06])
+    mlp = nn.MLP(2, [2, 1], seed=0)
+    assert nn.l2_penalty(mlp, 1.0).data == pytest.approx(sum(p.data**2 for p in mlp.parameters()))
+    assert nn.l2_penalty([], 1.0).data == 0.0
+
+
+def test_nested_outputs_and_numpy_targets_are_flattened():
+    outs = [values(1.0, 2.0), values(3.0, 4.0)]
+    assert nn.mse(outs, np.array([[1.0, 2.0], [3.0, 5.0]])).data == 0.25
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: nn.mse(values(1.0, 2.0), [1.0]), ValueError, "mse: 2 outputs but 1 targets"),
+        (lambda: nn.mse([], []), ValueError, "at least one"),
+        (lambda: nn.mse(["a"], [1.0]), TypeError, "outputs must be Values or numbers, got str"),
+        (lambda: nn.mse(values(1.0), ["a"]), TypeError, "targets must be numbers"),
+        (lambda: nn.hinge(values(1.0), [0]), ValueError, "hinge targets must be -1 or \\+1"),
+        (lambda: nn.bce(values(1.5), [1]), ValueError, "probabilities in \\[0, 1\\], got 1.5"),
+        (lambda: nn.bce(values(0.5), [2]), ValueError, "targets must be in \\[0, 1\\]"),
+        (lambda: nn.softmax_cross_entropy(values(1, 2), 2), ValueError, "out of range"),
+        (lambda: nn.softmax_cross_entropy([values(1, 2)], [1.0]), TypeError, "int class indices"),
+        (lambda: nn.softmax_cross_entropy([values(1, 2)], [0, 1]), ValueError, "1 samples"),
+        (lambda: nn.l2_penalty(values(1.0), -1.0), ValueError, "alpha must be a number >= 0"),
+        (lambda: nn.l2_penalty([1.0], 1.0), TypeError, "needs Values"),
+    ],
+)
+def test_bad_inputs_raise_clear_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_get_loss_by_name_or_callable():
+    assert nn.get_loss("hinge").fn is nn.hinge
+    assert nn.get_loss("cross_entropy").fn is nn.softmax_cross_entropy
+    assert nn.get_loss(nn.bce).predict is nn.LOSSES["bce"].predict
+    custom = nn.get_loss(lambda o, t: nn.mse(o, t))
+    assert custom.predict is None
+    assert nn.LOSSES["hinge"].predict(Value(0.3)) == 1
+    assert nn.LOSSES["hinge"].predict([Value(-0.3), Value(2.0)]) == [-1, 1]
+    assert nn.LOSSES["softmax_cross_entropy"].predict(values(0.1, 3.0, -1.0)) == 1
+    with pytest.raises(ValueError, match="unknown loss 'l1'; choose one of mse, squared_error"):
+        nn.get_loss("l1")
+    with pytest.raises(TypeError, match="loss must be a name"):
+        nn.get_loss(3)

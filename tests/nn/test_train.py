@@ -1,0 +1,169 @@
+"""fit(), predict(), evaluate(): batch modes, history, gradient bookkeeping, no needless graphs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nn
+from autograd_core import Value, is_grad_enabled
+from nn.data import make_blobs
+
+from .helpers import numeric_grads
+
+
+def separable(n: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two well separated blobs, labels -1/+1."""
+    X, y = make_blobs(n, centers=[[-2.0, -2.0], [2.0, 2.0]], cluster_std=0.5, seed=seed)
+    return X, 2 * y - 1
+
+
+@pytest.mark.parametrize("batch_size, steps_per_epoch", [(None, 1), (1, 20), (5, 4), (64, 1)])
+def test_every_batch_mode_decreases_the_loss_on_a_separable_problem(batch_size, steps_per_epoch):
+    X, y = separable()
+    model = nn.MLP(2, [4, 1], init="scaled", seed=0)
+    lr = 0.1 if batch_size is None or batch_size > 1 else 0.02
+    history = nn.fit(
+        model, X, y, loss="hinge", optimizer=nn.SGD(model, lr=lr), epochs=15,
+        batch_size=batch_size, seed=0, progress=False,
+    )  # fmt: skip
+    assert history.epochs == 15 and history.steps == 15 * steps_per_epoch
+    assert history.loss[-1] < 0.5 * history.loss[0]
+    assert history.accuracy[-1] == 1.0
+    assert nn.evaluate(model, X, y, "hinge").accuracy == 1.0
+    assert len(history.time) == 15 and history.time == sorted(history.time)
+
+
+def test_full_batch_steps_follow_the_finite_difference_gradient():
+    """Two fit() steps equal two hand steps p -= lr * dL/dp, with dL/dp by central differences:
+    so stale grads are zeroed before every backward pass."""
+    X, y = separable(8)
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=1)
+    ref = nn.MLP(2, [3, 1], activation="tanh", seed=1)
+    for p in model.parameters():
+        p.grad = 123.0  # stale gradients from somewhere else
+    params = ref.parameters()
+
+    def loss():
+        return nn.mse([ref(x) for x in X.tolist()], y.tolist()) + nn.l2_penalty(params, 0.01)
+
+    for _ in range(2):
+        grads = numeric_grads(loss, params)
+        for p, g in zip(params, grads):
+            p.data -= 0.05 * g
+    nn.fit(model, X, y, optimizer=nn.SGD(model, lr=0.05), epochs=2, l2=0.01, progress=False)
+    assert [p.data for p in model.parameters()] == pytest.approx(
+        [p.data for p in params], rel=1e-7, abs=1e-9
+    )
+
+
+def test_shuffling_is_deterministic_from_the_seed():
+    X, y = separable()
+
+    def run(seed, shuffle=True):
+        model = nn.MLP(2, [3, 1], seed=0)
+        nn.fit(model, X, y, loss="hinge", epochs=3, batch_size=4, shuffle=shuffle, seed=seed,
+               progress=False)  # fmt: skip
+        return model.state_dict()
+
+    assert run(1) == run(1) != run(2)
+    assert run(1, shuffle=False) == run(2, shuffle=False)
+
+
+def test_history_accuracy_validation_and_regression():
+    X, y = separable(24)
+    Xt, Xv, yt, yv = nn.data.train_test_split(X, y, test_size=0.25, seed=0)
+    model = nn.MLP(2, [3, 1], seed=0)
+    h = nn.fit(model, Xt, yt, loss=nn.hinge, epochs=3, validation=(Xv, yv), progress=False)
+    assert len(h.accuracy) == len(h.val_loss) == len(h.val_accuracy) == 3
+    assert h.val_loss[-1] == nn.evaluate(model, Xv, yv, "hinge").loss
+    reg = nn.fit(model, Xt, yt.astype(float), loss="mse", epochs=2, progress=False)
+    assert reg.accuracy is None and reg.val_loss is None and len(reg.loss) == 2
+    custom = nn.fit(
+        model, Xt, yt, loss=lambda o, t: nn.mse(o, t), epochs=1, progress=False,
+        to_label=lambda out: 1 if out.data > 0 else -1,
+    )  # fmt: skip
+    assert custom.accuracy is not None and 0 <= custom.accuracy[0] <= 1
+
+
+def test_softmax_classification_with_adam():
+    X, y = make_blobs(30, centers=[[0, 3], [3, -2], [-3, -2]], cluster_std=0.4, seed=0)
+    model = nn.MLP(2, [6, 3], init="scaled", seed=0)
+    h = nn.fit(model, X, y, loss="cross_entropy", optimizer=nn.Adam(model, lr=0.05),
+               epochs=25, batch_size=10, seed=0, progress=False)  # fmt: skip
+    assert h.loss[-1] < 0.3 * h.loss[0]
+    assert h.accuracy[-1] == 1.0
+
+
+def test_predict_and_evaluate_build_no_graph():
+    seen = []
+    model = nn.MLP(2, [2, 2], seed=0)
+
+    def spy(x):
+        seen.append(is_grad_enabled())
+        return model(x)
+
+    X = np.array([[0.5, 1.0], [-1.0, 0.25]])
+    out = nn.predict(spy, X)
+    assert out == [[v.data for v in model(x)] for x in X.tolist()]
+    assert all(type(v) is float for row in out for v in row)
+    nn.evaluate(spy, X, [0, 1], "cross_entropy")
+    assert seen == [False] * 4
+
+
+def test_progress_bar_can_be_shown_or_hidden(capsys):
+    X, y = separable(4)
+    nn.fit(nn.MLP(2, [1], seed=0), X, y, loss="hinge", epochs=2, progress=True)
+    assert "fit" in capsys.readouterr().err
+    nn.fit(nn.MLP(2, [1], seed=0), X, y, loss="hinge", epochs=2, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"y": [1.0]}, ValueError, "X has 4 samples but y has 1 targets"),
+        ({"epochs": 0}, ValueError, "epochs must be a positive int"),
+        ({"batch_size": 0}, ValueError, "batch_size must be a positive int"),
+        ({"batch_size": 2.5}, TypeError, "batch_size must be a positive int"),
+        ({"l2": -1.0}, ValueError, "l2 must be a finite number >= 0"),
+        ({"optimizer": "adam"}, TypeError, "optimizer must be an nn Optimizer"),
+        ({"loss": "l1"}, ValueError, "unknown loss"),
+        ({"model": lambda x: x[0]}, TypeError, "model must be an nn Module"),
+        ({"loss": lambda o, t: 1.0}, TypeError, "the loss must return a Value, got float"),
+        ({"X": "abc"}, TypeError, "X must be a numpy array or a list"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    X, y = separable(4)
+    args = {"model": nn.MLP(2, [1], seed=0), "X": X, "y": y, "loss": "hinge", "progress": False}
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        nn.fit(**args)
+
+
+def test_fit_accepts_lists_of_values():
+    X = [[Value(1.0), Value(1.0)], [Value(-1.0), Value(-1.0)]]
+    h = nn.fit(nn.MLP(2, [1], seed=0), X, [1, -1], loss="hinge", epochs=2, progress=False)
+    assert len(h.loss) == 2
+
+
+def test_fit_pauses_the_cyclic_gc_and_restores_it():
+    import gc
+
+    seen = []
+    X, y = separable(4)
+
+    def loss(outputs, targets):
+        seen.append(gc.isenabled())
+        return nn.hinge(outputs, targets)
+
+    assert gc.isenabled()
+    nn.fit(nn.MLP(2, [1], seed=0), X, y, loss=loss, epochs=2, progress=False)
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        nn.fit(nn.MLP(2, [1], seed=0), X, y, loss=loss, epochs=1, progress=False)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
