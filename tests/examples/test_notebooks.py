@@ -1,0 +1,136 @@
+"""The teaching notebooks: committed clean, in sync with their sources, and run in a real kernel.
+
+Each notebook is executed top to bottom by nbclient in a real ipykernel whose PATH holds no
+Graphviz `dot` (nor the venv's scripts directory, as when Jupyter was started from elsewhere),
+so every drawing must come from the pip-installed renderer. The executed copy goes to a
+temporary directory; the test then checks that the graphs (SVG) and plots (PNG) are there.
+Per-notebook times: `pytest tests/examples --durations=0`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import needs
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK_DIR = ROOT / "examples" / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
+
+# The least each executed notebook must display: graphs as SVG, matplotlib plots as PNG, and
+# the step-by-step backward explorer (or a table) as HTML.
+EXPECTED = {
+    "01_values_and_the_graph": {"image/svg+xml": 2, "image/png": 1, "text/html": 1},
+    "02_one_neuron": {"image/svg+xml": 2, "image/png": 1},
+    "03_backprop_step_by_step": {"image/svg+xml": 1, "image/png": 1, "text/html": 1},
+    "04_two_moons": {"image/svg+xml": 1, "image/png": 2},
+    "05_batch_stochastic_minibatch": {"image/svg+xml": 1, "image/png": 2},
+    "06_what_backprop_costs": {"image/svg+xml": 1, "image/png": 2},
+    "07_higher_order_derivatives": {"image/svg+xml": 1, "image/png": 2},
+    "08_backprop_through_time": {"image/svg+xml": 1, "image/png": 2},
+}
+
+PROLOGUE = """\
+import shutil
+assert shutil.which("dot") is None, "the test kernel must not see a system Graphviz"
+"""
+
+
+def _load_build():
+    spec = importlib.util.spec_from_file_location("notebook_build", NOTEBOOK_DIR / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _kernel_available() -> bool:
+    if not all(importlib.util.find_spec(m) for m in ("nbclient", "nbformat", "ipykernel")):
+        return False
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec("python3")
+    except NoSuchKernel:
+        return False
+    return True
+
+
+def kernel_env() -> dict[str, str]:
+    """The test process's environment minus any `dot`, the venv's scripts and MPLBACKEND."""
+    scripts = Path(sys.executable).parent.resolve()
+    kept = []
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        if not entry or shutil.which("dot", path=entry):
+            continue
+        if Path(entry).resolve() == scripts:
+            continue
+        kept.append(entry)
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env["PATH"] = os.pathsep.join(kept)
+    # The kernel imports the working tree's packages, as this test process does.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def test_all_notebooks_are_listed():
+    assert [nb.stem for nb in NOTEBOOKS] == sorted(EXPECTED)
+
+
+def test_notebooks_match_their_sources():
+    build = _load_build()
+    assert [s.stem for s in build.sources()] == [nb.stem for nb in NOTEBOOKS]
+    for source in build.sources():
+        built = build.nbformat.writes(build.notebook(source)) + "\n"
+        committed = build.target(source).read_text(encoding="utf-8")
+        assert committed == built, (
+            f"{source.name} and its notebook differ: run python examples/notebooks/build.py"
+        )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_notebook_has_no_outputs(path):
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"cell {i} of {path.name} has outputs"
+            assert cell.execution_count is None, f"cell {i} of {path.name} has a count"
+    assert "widgets" not in nb.metadata
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_in_a_real_kernel(path, tmp_path):
+    needs(_kernel_available(), "nbclient, ipykernel and a python3 kernel spec")
+    import nbclient
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(PROLOGUE))
+    client = nbclient.NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=300,
+        startup_timeout=120,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute(env=kernel_env())
+    nbformat.write(nb, tmp_path / path.name)
+
+    shown: Counter[str] = Counter()
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.output_type in ("display_data", "execute_result"):
+                shown.update(output.data.keys())
+            assert not (output.output_type == "stream" and output.name == "stderr"), (
+                f"cell {i} of {path.name} wrote to stderr:\n{output.text}"
+            )
+    for mime, least in EXPECTED[path.stem].items():
+        assert shown[mime] >= least, f"{path.name} shows {shown[mime]} {mime}, want {least}+"
