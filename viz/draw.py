@@ -161,8 +161,22 @@ def _collapse_rule(collapse: Collapse) -> Callable[[str | None], str | None]:
 
 
 def _outer(scope: str) -> str | None:
-    """The scope that contains `scope` ('a.b' -> 'a', 'a' -> None)."""
-    return scope.rsplit(".", 1)[0] if "." in scope else None
+    """The scope that contains `scope` ('a.b' -> 'a', 'a' -> None).
+
+    An index belongs to the name before it, so 'layers.0.neurons.3' sits in 'layers.0', not in
+    'layers.0.neurons': an MLP reads as layers.0 > neurons.3, not layers > 0 > neurons > 3.
+    """
+    parts = scope.split(".")
+    cut = len(parts) - 1
+    if cut > 0 and parts[cut].isdigit():
+        cut -= 1
+    return ".".join(parts[:cut]) or None
+
+
+def _inner_name(scope: str) -> str:
+    """The part of `scope` below its outer scope: the cluster's label."""
+    outer = _outer(scope)
+    return scope[len(outer) + 1 :] if outer else scope
 
 
 def _scopes_hint(order: Sequence[Value]) -> str:
@@ -244,7 +258,7 @@ def _draw(
             clusters[scope] = graphviz.Digraph(
                 name=f"cluster_{len(clusters)}",
                 graph_attr={
-                    "label": graphviz.escape(scope.rsplit(".", 1)[-1]),
+                    "label": graphviz.escape(_inner_name(scope)),
                     "tooltip": graphviz.escape(scope),
                     "style": "rounded,dashed",
                     "color": "#8c8c8c",

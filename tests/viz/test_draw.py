@@ -126,6 +126,16 @@ def test_scopes_become_nested_clusters() -> None:
     assert records(flat) == records(source)
 
 
+def test_an_index_scope_joins_the_name_before_it() -> None:
+    x = Value(1.0)
+    with name_scope("layers"), name_scope("0"), name_scope("neurons"), name_scope("3"):
+        y = x * 2
+    source = draw_dot(y).source
+    labels = re.findall(r"graph \[.* label=\"?([\w.]+)\"?", source)
+    assert source.count("subgraph cluster_") == 2
+    assert labels == ["layers.0", "neurons.3"]
+
+
 def test_collapse_scopes_into_boxes() -> None:
     loss = scoped()
     o0, o1 = scoped_outputs()
