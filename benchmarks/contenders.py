@@ -216,6 +216,105 @@ class Torch(_ScalarEngine):
         return np.array([p.grad.item() for p in self.params])
 
 
+class Compiled(_ScalarEngine):
+    """Our engine traced once with `autograd_core.compile` and replayed over the whole batch:
+    the per-example hinge loss (`(1 + -y * score).relu()`, the demo's) and the L2 term, each a
+    compiled program; `forward` runs both programs' forward and backward passes."""
+
+    name = "compiled"
+    description = "autograd_core.compile: the demo's loss traced once, replayed over the batch"
+    fused = True  # forward() also computes the gradients: no forward/backward split to time
+
+    def __init__(self, problem: Problem) -> None:
+        from autograd_core import Value, compile
+
+        super().__init__(problem)
+        self.model, self.params = scalar_mlp(problem, Value)
+        self.X, self.y = problem.X.copy(), problem.y.copy()
+        params, alpha = self.params, self.alpha
+        self.data = compile(lambda x, y: (1 + -y * self.model(x)).relu(), self.X[0], self.y[0])
+        self.penalty = compile(lambda: alpha * sum(p * p for p in params))
+
+    def forward(self) -> Any:
+        data = self.data.run(self.X, self.y, input_grads=False)
+        return data, self.penalty.run()
+
+    def backward(self, loss: Any) -> None:
+        for program, result in zip((self.data, self.penalty), loss):
+            for p, g in zip(program.params, result.grads.tolist()):  # in the trace's order
+                p.grad += g
+
+    def loss_value(self, loss: Any) -> float:
+        return loss[0].value + loss[1].value
+
+    def step(self, lr: float) -> float:
+        """What a compiled training loop does: `backward` adds the grads to `.grad` itself."""
+        self.zero_grad()
+        loss = self.data.backward(self.X, self.y, input_grads=False).value
+        loss += self.penalty.backward().value
+        self.sgd(lr)
+        return loss
+
+
+class NnFit(_ScalarEngine):
+    """The step `nn.fit` takes on an `nn.MLP` with `loss="hinge", l2=alpha` and plain SGD (the
+    private `_training_step` fit builds, called directly). fit pauses the cyclic GC while it
+    trains, so the runner times this row with the GC off, as fit runs it."""
+
+    name = "ours (nn.fit step, gc off)"
+    description = "nn.MLP + nn.fit's training step (eager Values; fit pauses the GC)"
+    gc_enabled = False
+    compiled = False
+
+    def __init__(self, problem: Problem) -> None:
+        import nn
+        from nn import train
+
+        super().__init__(problem)
+        self.model = nn.MLP(problem.sizes[0], problem.sizes[1:], activation="relu")
+        for layer, (W, b) in zip(self.model.layers, problem.weights):
+            for j, neuron in enumerate(layer.neurons):
+                for i, w in enumerate(neuron.w):
+                    w.data = float(W[j, i])
+                neuron.b.data = float(b[j])
+        self.params = self.model.parameters()
+        self.optimizer = nn.SGD(self.params, lr=0.0)
+        if self.compiled:
+            self._step = train._compiled_training_step(
+                self.model, nn.hinge, self.optimizer, self.params, self.alpha,
+                self.rows, self.labels, want_outputs=True,
+            )  # fmt: skip
+        else:
+            self._step = train._training_step(
+                self.model, nn.hinge, self.optimizer, self.params, self.alpha
+            )
+
+    def forward(self) -> Any:
+        """One fit step with learning rate 0: the loss, and the gradients left in `.grad`."""
+        self.optimizer.lr = 0.0
+        return self._step(self.rows, self.labels)[0]
+
+    def backward(self, loss: Any) -> None:
+        pass  # the step has filled `.grad` already
+
+    def zero_grad(self) -> None:
+        pass  # the step zeroes them itself
+
+    def loss_value(self, loss: Any) -> float:
+        return float(loss)
+
+    def step(self, lr: float) -> float:
+        self.optimizer.lr = lr
+        return self._step(self.rows, self.labels)[0]
+
+
+class NnFitCompiled(NnFit):
+    name = "compiled (nn.fit step)"
+    description = "nn.MLP + nn.fit(compile=True)'s training step"
+    gc_enabled = True
+    compiled = True
+
+
 # --- the vectorized reference ----------------------------------------------------------------
 
 
@@ -270,7 +369,15 @@ class NumpyVectorized(Contender):
         )
 
 
-ALL: tuple[type[Contender], ...] = (Ours, Micrograd, Torch, NumpyVectorized)
+ALL: tuple[type[Contender], ...] = (
+    Ours,
+    Compiled,
+    NnFit,
+    NnFitCompiled,
+    Micrograd,
+    Torch,
+    NumpyVectorized,
+)
 
 
 def available(problem: Problem) -> tuple[list[Contender], list[str]]:

@@ -44,6 +44,20 @@ def evaluate(results: dict) -> list[Target]:
             "x faster",
         ),
         Target(
+            "compiled training step vs micrograd 0.1.0 (default GC)",
+            200.0,
+            True,
+            _get(lambda: steps["micrograd"]["median_s"] / steps["compiled"]["median_s"]),
+            "x faster",
+        ),
+        Target(
+            "compiled training step vs the vectorized numpy reference",
+            10.0,
+            False,
+            _get(lambda: steps["compiled"]["median_s"] / steps["numpy"]["median_s"]),
+            "x slower",
+        ),
+        Target(
             "backward / forward time on the loss graph",
             1.0,
             False,

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from .contenders import Contender
+from .contenders import Contender, NnFit
 from .data import Problem
 from .timing import Budget, gc_state, phases, series, summary
 
@@ -63,7 +63,7 @@ def variants(contenders: list[Contender]) -> list[tuple[str, Contender, bool]]:
     """(row name, contender, GC enabled): every contender as is, plus ours and micrograd GC-off."""
     rows = []
     for contender in contenders:
-        rows.append((contender.name, contender, True))
+        rows.append((contender.name, contender, getattr(contender, "gc_enabled", True)))
         if contender.name in ("ours", "micrograd"):
             rows.append((f"{contender.name} (gc off)", contender, False))
     return rows
@@ -84,6 +84,8 @@ def forward_backward(contenders: list[Contender], problem: Problem, budget: Budg
     """Build the loss graph, then backward() on it, then drop it: three timed phases."""
     rows = {}
     for contender in contenders:
+        if getattr(contender, "fused", False) or isinstance(contender, NnFit):
+            continue  # one call computes loss and gradients: no forward/backward split
         fresh = type(contender)(problem)
 
         def run(c: Contender = fresh) -> list[float]:

@@ -49,7 +49,7 @@ def hinge(outputs: object, targets: object) -> Value:
     """Max-margin loss: mean of max(0, 1 − target·score), targets −1 or +1 (micrograd's demo)."""
     pairs = _pairs(outputs, targets, "hinge")
     for _, t in pairs:
-        if t not in (-1.0, 1.0):
+        if not isinstance(t, Value) and t not in (-1.0, 1.0):
             raise ValueError(f"hinge targets must be -1 or +1, got {t!r} (map 0/1 to it: 2*y - 1)")
     return _sum([(1 - t * o).relu() for o, t in pairs]) / len(pairs)
 
@@ -59,6 +59,8 @@ def bce(probs: object, targets: object) -> Value:
 
     A log of a probability below e^−100 is clamped to −100 (its gradient is then 0), so a
     saturated sigmoid gives a large loss, not an error. Prefer `bce_with_logits` for raw scores.
+    The clamp and the skipped zero-weight term are Python branches on the numbers: a compiled
+    trace (`fit(compile=True)`) keeps the example's path, with targets as static arguments.
     """
     terms = []
     for p, t in _pairs(probs, targets, "bce", unit_targets=True):
@@ -80,15 +82,15 @@ def bce(probs: object, targets: object) -> Value:
 def bce_with_logits(logits: object, targets: object) -> Value:
     """Binary cross-entropy of sigmoid(z), computed from the logit z without overflow.
 
-    For z ≥ 0 it is (1 − t)·z + log(1 + e^−z), for z < 0 it is −t·z + log(1 + e^z): the same
-    function, written so that exp never sees a large positive number. Its gradient is σ(z) − t.
+    It is log(1 + e^z) − t·z, written as relu(z) − t·z + log(1 + e^−|z|) so that exp never sees
+    a positive number, and without a branch on z (so a compiled trace holds for every z). The
+    relu is spelled (z + |z|)·½: the same number, but its derivative at z = 0 is ½, which makes
+    the gradient σ(z) − t there too.
     """
     terms = []
     for z, t in _pairs(logits, targets, "bce_with_logits", unit_targets=True):
-        if z.data >= 0:
-            terms.append((1 - t) * z + (1 + (-z).exp()).log())
-        else:
-            terms.append(-t * z + (1 + z.exp()).log())
+        size = abs(z)
+        terms.append((z + size) * 0.5 - t * z + (1 + (-size).exp()).log())
     return _sum(terms) / len(terms)
 
 
@@ -233,8 +235,12 @@ def _value(x: object, who: str) -> Value:
 
 def _pairs(
     outputs: object, targets: object, who: str, unit_targets: bool = False
-) -> list[tuple[Value, float]]:
-    """Flatten outputs and targets and pair them up, checking types, lengths and ranges."""
+) -> list[tuple[Value, float | Value]]:
+    """Flatten outputs and targets and pair them up, checking types, lengths and ranges.
+
+    A target may be a Value (a compiled trace's input, `fit(compile=True)`): it is used as it
+    is, and its range can't be checked here (fit checks the numbers before it traces).
+    """
     outs, targs = _flatten(outputs, []), _flatten(targets, [])
     if len(outs) != len(targs):
         raise ValueError(f"{who}: {len(outs)} outputs but {len(targs)} targets")
@@ -242,6 +248,9 @@ def _pairs(
         raise ValueError(f"{who} needs at least one output")
     pairs = []
     for o, t in zip(outs, targs):
+        if isinstance(t, Value):
+            pairs.append((_value(o, who), t))
+            continue
         if isinstance(t, bool) or not isinstance(t, numbers.Real):
             raise TypeError(f"{who} targets must be numbers, got {type(t).__name__}: {t!r}")
         t = float(t)

@@ -3,7 +3,8 @@
 One training step is: forward every sample of a batch, compute the loss, zero the grads,
 `backward()`, `optimizer.step()`. `batch_size=None` takes one step per epoch on all the data
 (full-batch gradient descent), `1` one step per sample (stochastic), `k` one step per k samples
-(mini-batch): the three kinds the material teaches.
+(mini-batch): the three kinds the material teaches. `compile=True` takes the same steps through
+`autograd_core.compile`: the model and loss are traced once and replayed over each batch.
 """
 
 from __future__ import annotations
@@ -18,10 +19,19 @@ from typing import Any, NamedTuple
 import numpy as np
 from tqdm.auto import tqdm
 
+import autograd_core
 from autograd_core import Value, no_grad
 
 from ._checks import finite_nonnegative, positive_int
-from .losses import LossSpec, get_loss, l2_penalty
+from .losses import (
+    LOSSES,
+    LossSpec,
+    bce,
+    get_loss,
+    l2_penalty,
+    softmax_cross_entropy,
+    squared_error,
+)
 from .module import Module
 from .optim import SGD, Optimizer
 
@@ -73,6 +83,7 @@ def fit(
     l2: float = 0.0,
     validation: tuple[np.ndarray | Sequence, np.ndarray | Sequence] | None = None,
     to_label: Callable[[Any], Any] | None = None,
+    compile: bool = False,
 ) -> History:
     """Train `model` on `(X, y)` and return its History.
 
@@ -83,6 +94,18 @@ def fit(
     `l2 * Σ p²` over the model's parameters to every batch's loss. `shuffle` reorders the
     samples every epoch (mini-batch and stochastic modes), from `seed`. `progress` shows a tqdm
     bar (a widget in Jupyter).
+
+    `compile=True` traces the model and the loss once (`autograd_core.compile`) and replays
+    that program on every batch, a whole batch per numpy operation, instead of building a graph
+    of Values per sample: the same steps, many times faster. The history equals eager training
+    to rounding (about 1e-12 relative). The rule of tracing applies: the model's forward and
+    the loss must build the same graph for every sample, so they must not branch on the data
+    (`if x.data > 0:`; ops like relu are fine). Before training, fit checks the compiled loss
+    on all of (X, y) against the eager one and raises ValueError if they differ. A custom loss
+    callable must be a mean over samples of its per-sample values, and it gets the targets as
+    they are (one program is traced per distinct target); the built-in losses get the targets
+    as traced numbers, except bce and softmax_cross_entropy, which branch on them (the latter
+    also subtracts the traced sample's largest logit as a constant: the same loss in math).
 
     Python's cyclic garbage collector is paused while training (see `_gc_paused`).
     """
@@ -101,7 +124,13 @@ def fit(
         raise TypeError(f"optimizer must be an nn Optimizer (SGD, Adam), got {optimizer!r}")
     val = _dataset(*validation) if validation is not None else None
 
-    step = _training_step(model, spec.fn, optimizer, _parameters(model) if l2 else [], l2)
+    l2_params = _parameters(model) if l2 else []
+    if compile:
+        step = _compiled_training_step(
+            model, spec.fn, optimizer, l2_params, l2, samples, targets, bool(spec.predict)
+        )
+    else:
+        step = _training_step(model, spec.fn, optimizer, l2_params, l2)
     size = n if batch_size is None else min(batch_size, n)
     rng = np.random.default_rng(seed)
     history = History(
@@ -175,6 +204,89 @@ def _training_step(
         return loss.data, outputs
 
     return step
+
+
+# How a compiled step hands each built-in loss its targets, and how it reduces over a batch.
+# Static targets (passed as they are, one program per value) for losses that branch on them;
+# squared_error is a sum over samples, every other built-in loss a mean.
+_STATIC_TARGETS = (bce, softmax_cross_entropy)
+_SUMMED = (squared_error,)
+_BUILT_IN = {spec.fn for spec in LOSSES.values()}
+
+
+def _compiled_training_step(
+    model: Callable,
+    loss_fn: Callable,
+    optimizer: Optimizer,
+    l2_params: list[Value],
+    l2: float,
+    samples: list,
+    targets: list,
+    want_outputs: bool,
+) -> StepFn:
+    """`_training_step` through `autograd_core.compile`: the per-sample loss (and the model's
+    outputs, for accuracy) traced once, the l2 term traced on its own, both replayed per batch.
+
+    Checks the compiled loss against the eager one on all the data first (which also checks
+    the targets as the eager loss does) and raises ValueError if they differ.
+    """
+    static = loss_fn in _STATIC_TARGETS or loss_fn not in _BUILT_IN
+    reduction = "sum" if loss_fn in _SUMMED else "mean"
+    several = False  # does the model return a list of outputs?
+
+    def per_sample(x: Any, y: Any) -> tuple:
+        nonlocal several
+        out = model(x)
+        several = isinstance(out, list)
+        loss = loss_fn(out, y)
+        if not isinstance(loss, Value):
+            raise TypeError(f"the loss must return a Value, got {type(loss).__name__}")
+        return (loss, *(out if several else [out]))
+
+    def as_targets(yb: list) -> Any:
+        return list(yb) if static else np.asarray(yb, dtype=float)
+
+    X = np.asarray(samples, dtype=float)
+    Y = as_targets(targets)
+    data = autograd_core.compile(
+        per_sample, X[0], Y[0], reduction=reduction, static=(1,) if static else ()
+    )
+    penalty = autograd_core.compile(lambda: l2_penalty(l2_params, l2)) if l2 else None
+    _check_compiled(data, reduction, model, samples, targets, loss_fn, X, Y)
+
+    def step(xb: list, yb: list) -> tuple[float, list]:
+        optimizer.zero_grad()
+        result = data.backward(np.asarray(xb, dtype=float), as_targets(yb), input_grads=False)
+        loss = result.value
+        if penalty is not None:
+            loss = loss + penalty.backward().value
+        optimizer.step()
+        if not want_outputs:
+            return loss, []
+        columns = [np.atleast_1d(o).tolist() for o in result.outputs[1:]]
+        if several:
+            return loss, [[Value(v) for v in row] for row in zip(*columns)]
+        return loss, [Value(v) for v in columns[0]]
+
+    return step
+
+
+@no_grad()
+def _check_compiled(
+    data: Any, reduction: str, model: Callable, samples: list, targets: list,
+    loss_fn: Callable, X: np.ndarray, Y: Any,
+) -> None:  # fmt: skip
+    """Raise ValueError unless the compiled loss on all the data is the eager one."""
+    eager = float(loss_fn(_forward(model, samples), targets))
+    losses = np.atleast_1d(data(X, Y)[0])
+    compiled = float(losses.sum() if reduction == "sum" else losses.mean())
+    if not abs(compiled - eager) <= 1e-9 * max(abs(eager), abs(compiled)) + 1e-12:
+        raise ValueError(
+            f"fit(compile=True): the compiled loss on the training data is {compiled!r} but the "
+            f"eager loss is {eager!r}. A compiled model and loss must build the same graph for "
+            "every sample (no Python branches on .data), and a custom loss must be the mean of "
+            "its per-sample values; train with compile=False otherwise"
+        )
 
 
 @no_grad()

@@ -1,4 +1,4 @@
-"""Shared test helpers. `needs()` skips when a real outside part is missing, unless CI demands it."""
+"""Shared test helpers. `needs()` skips when an outside part is missing, unless CI demands it."""
 
 from __future__ import annotations
 

@@ -158,10 +158,16 @@ def test_random_graphs_compiled_equals_eager(plan, w, c, data):
     rng = np.random.default_rng(len(plan))  # a batch: numpy's math, equal to 1e-12
     X, Y = rng.uniform(-2, 2, (7, 2)), rng.uniform(-2, 2, 7)
     loss, loss_grads, outs = looped(f, params, X, Y)
-    result = compiled.run(X, Y)
-    assert_close(result.outputs, outs)
-    assert_close(result.value, loss)
-    assert_close(param_grads(compiled, result, params), loss_grads)
+    input_grads = [eager(f, params, x, y)[2] for x, y in zip(X, Y)]
+    for backend in ("lines", "levels"):  # both ways to run a batch
+        compiled.backend = backend
+        result = compiled.run(X, Y)
+        assert_close(result.outputs, outs)
+        assert_close(result.value, loss)
+        assert_close(param_grads(compiled, result, params), loss_grads)
+        per_example = [np.asarray(g) * len(X) for g in result.input_grads]  # of the mean
+        assert_close(per_example[0], [g[0] for g in input_grads])
+        assert_close(per_example[1], [g[1] for g in input_grads])
 
 
 # --- MLPs with every activation and loss -----------------------------------------------------
@@ -220,7 +226,7 @@ def test_mlp_batched_equals_looped_eager(activation, loss_name):
         Y = rng.integers(0, 2, 9).astype(float)
     fn = lambda x, y: loss(forward(x), y)  # noqa: E731
     compiled = compile(fn, X[0], Y[0])
-    for reduction in ("mean", "sum"):
+    for compiled.backend, reduction in [("levels", "mean"), ("levels", "sum"), ("lines", "sum")]:
         compiled.reduction = reduction
         expected_loss, expected_grads, outs = looped(fn, params, X, Y, reduction=reduction)
         result = compiled.run(X, Y)
@@ -239,6 +245,74 @@ def test_input_gradients_over_a_batch_are_per_example():
         _, _, (gx, gy) = eager(lambda x, y: (w * x[0] * x[1]).tanh() * y, [w], X[b], Y[b])
         assert_close(result.input_grads[0][b], gx)
         assert_close(result.input_grads[1][b], gy)
+
+
+# --- the level-by-level batch backend ----------------------------------------------------------
+
+
+def test_levels_backend_with_chains_repeated_and_shared_operands():
+    """Chains of adds that repeat a term, share terms across chains and feed several users; the
+    level schedule must sum each node's contributions, however they are spread."""
+    w = [Value(v) for v in (0.5, -1.2, 0.8)]
+
+    def f(x, y):
+        a = x[0] * w[0]
+        s1 = a + a + x[1] + a  # a chain that repeats a term
+        s2 = x[1] + a + w[1] * y + x[1]  # shares a and x[1] with s1, at other positions
+        s3 = w[2] + s1 * s2  # s1 and s2 each have one more user than their chain
+        return (s3 + s1 + s2).tanh() + (x[0] * x[0] + x[1] * x[0] + y * x[0]).sigmoid()
+
+    compiled = compile(f, [0.1, 0.2], 0.3, reduction="sum")
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(6, 2)), rng.normal(size=6)
+    loss, grads, outs = looped(f, w, X, Y, reduction="sum")
+    compiled.backend = "levels"
+    result = compiled.run(X, Y)
+    assert_close(result.value, loss)
+    assert_close(param_grads(compiled, result, w), grads)
+    assert_close(compiled(X, Y), outs)
+    for b in range(6):
+        _, _, (gx, gy) = eager(f, w, X[b], Y[b])
+        assert_close(result.input_grads[0][b], gx)
+        assert_close(result.input_grads[1][b], gy)
+    fewer = compiled.run(X, Y, input_grads=False)
+    assert fewer.input_grads == (None, None)
+    assert_close(fewer.grads, result.grads)
+
+
+def test_levels_backend_reports_errors_like_the_program():
+    w = Value(1.0)
+    compiled = compile(lambda x: (w * x).log() + w, 1.0)
+    compiled.backend = "levels"
+    with pytest.raises(
+        ValueError, match=r"log\(\) needs a positive input, got -2.0 \(batch element 1\)"
+    ):
+        compiled.run(np.array([1.0, -2.0, 3.0]))
+
+
+def test_auto_backend_schedules_a_wide_graph_by_levels_and_a_deep_chain_line_by_line():
+    forward, params = mlp([2, 6, 6, 1], "relu")
+    wide = compile(lambda x: forward(x)[0], [0.1, 0.2])
+    w = Value(0.9)
+
+    def deep(x):
+        for _ in range(30):
+            x = (x * w).tanh()
+        return x
+
+    chain = compile(deep, 0.5)
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    for compiled, args in [(wide, (X,)), (chain, (X[:, 0],))]:
+        compiled.run(*args)  # "auto": builds the level schedule, then picks
+        compiled.backend = "lines"
+        expected = compiled.run(*args)
+        compiled.backend = "levels"
+        result = compiled.run(*args)
+        assert_close(result.value, expected.value) and assert_close(result.grads, expected.grads)
+    (program,) = wide._programs.values()
+    assert 2 * len(program.levels[True].steps) < sum(r.kind == "op" for r in program.rows)
+    (program,) = chain._programs.values()
+    assert 2 * len(program.levels[True].steps) > sum(r.kind == "op" for r in program.rows)
 
 
 # --- the printed program --------------------------------------------------------------------

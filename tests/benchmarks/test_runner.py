@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.contenders import NumpyVectorized, Ours
+from benchmarks.contenders import Compiled, NnFit, NnFitCompiled, NumpyVectorized, Ours
 from benchmarks.data import make_problem
 from benchmarks.training import check_agreement
 
@@ -42,11 +42,14 @@ def test_quick_run_writes_json_with_every_section(tmp_path: Path) -> None:
     check = results["correctness"]
     assert check["ran"] and check["passed"]
     assert {"ours", "numpy"} <= set(check["contenders"])
-    assert {"ours", "ours (gc off)", "numpy"} <= set(results["training_step"])
+    assert {"ours", "ours (gc off)", "compiled", "numpy"} <= set(results["training_step"])
+    assert {"ours (nn.fit step, gc off)", "compiled (nn.fit step)"} <= set(results["training_step"])
+    assert all(check["contenders"][name]["ok"] for name in check["contenders"])
     assert results["forward_backward"]["ours"]["backward_over_forward"] > 0
     assert [row["nodes"] for row in results["scaling"]["ours"]] == [99, 999]
     assert results["memory"]["ours"]["bytes_per_node"] > 0
-    assert len(results["targets"]) == 4
+    assert len(results["targets"]) == 6
+    assert "compiled" not in results["forward_backward"]
     if importlib.util.find_spec("micrograd"):
         assert check["contenders"]["micrograd"]["ok"]
         assert {"micrograd", "micrograd (gc off)"} <= set(results["training_step"])
@@ -62,6 +65,19 @@ class _WrongGradient(NumpyVectorized):
         grads = super().grads()
         grads[0] *= 1 + 1e-6
         return grads
+
+
+def test_compiled_and_fit_contenders_agree_with_numpy_and_keep_agreeing_after_steps() -> None:
+    """The compiled rows are checked like every other: same loss and gradients as numpy, from
+    the same weights, and still after a few SGD steps (parameters are read fresh each call)."""
+    problem = make_problem(12, (4, 3))
+    contenders = [NumpyVectorized(problem), Compiled(problem), NnFit(problem)]
+    contenders.append(NnFitCompiled(problem))
+    assert check_agreement(contenders)["passed"]
+    for k in range(3):
+        losses = [c.step(0.1 * (k + 1)) for c in contenders]
+        np.testing.assert_allclose(losses, losses[0], rtol=1e-12)
+    assert check_agreement(contenders)["passed"]
 
 
 def test_agreement_check_catches_a_wrong_gradient() -> None:

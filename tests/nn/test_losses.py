@@ -162,3 +162,27 @@ def test_get_loss_by_name_or_callable():
         nn.get_loss("l1")
     with pytest.raises(TypeError, match="loss must be a name"):
         nn.get_loss(3)
+
+
+def test_bce_with_logits_gives_the_two_branch_numbers_for_hard_labels():
+    """The branch-free form is the old z >= 0 / z < 0 pair of formulas, to the last bit, for
+    targets 0 and 1."""
+    for z in [-800.0, -30.0, -2.5, -1e-9, 0.0, 1e-9, 0.7, 3.0, 40.0, 800.0]:
+        for t in (0.0, 1.0):
+            v = Value(z)
+            old = (1 - t) * v + (1 + (-v).exp()).log() if z >= 0 else -t * v + (1 + v.exp()).log()
+            assert nn.bce_with_logits([Value(z)], [t]).data == old.data
+
+
+def test_regression_losses_take_traced_targets_one_program_for_all():
+    from autograd_core import compile
+
+    w = Value(0.7)
+    for loss in (nn.mse, nn.squared_error, nn.hinge, nn.bce_with_logits):
+        compiled = compile(lambda x, t, loss=loss: loss([w * x], [t]), 0.5, 1.0)
+        X, T = np.array([0.5, -1.0, 2.0]), np.array([1.0, -1.0, 1.0])
+        if loss is nn.bce_with_logits:
+            T = (T + 1) / 2
+        for x, t in zip(X, T):
+            assert compiled(x, t) == loss([w * x], [t]).data
+        assert len(compiled._programs) == 1

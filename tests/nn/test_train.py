@@ -167,3 +167,94 @@ def test_fit_pauses_the_cyclic_gc_and_restores_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# --- compile=True: the same training, through a traced program ---------------------------------
+
+COMPILED_CASES = {
+    "hinge": (lambda y: 2 * y - 1, 1),
+    "mse": (lambda y: y.astype(float), 1),
+    "squared_error": (lambda y: y.astype(float), 1),
+    "bce": (lambda y: y, 1),
+    "bce_with_logits": (lambda y: y, 1),
+    "softmax_cross_entropy": (lambda y: y, 2),
+}
+
+
+def fit_twice(loss, y, nout, batch_size, activation="relu", optimizer=nn.SGD, **kwargs):
+    """The same fit eagerly and compiled: (history, final parameters) for each."""
+    X, _ = separable(12, seed=3)
+    runs = []
+    for compile in (False, True):
+        model = nn.MLP(2, [4, nout], activation=activation, init="scaled", seed=0)
+        if loss == "bce":
+            model = nn.MLP(2, [4, nout], activation, "sigmoid", init="scaled", seed=0)
+        history = nn.fit(
+            model, X, y, loss=loss, optimizer=optimizer(model, lr=0.05), epochs=3,
+            batch_size=batch_size, seed=1, progress=False, compile=compile, **kwargs,
+        )  # fmt: skip
+        runs.append((history, [p.data for p in model.parameters()]))
+    return runs
+
+
+@pytest.mark.parametrize("batch_size", [None, 5, 1])
+@pytest.mark.parametrize("loss", COMPILED_CASES)
+def test_compiled_fit_gives_the_eager_history(loss, batch_size):
+    targets, nout = COMPILED_CASES[loss]
+    _, labels = separable(12, seed=3)
+    (eager, eager_params), (compiled, compiled_params) = fit_twice(
+        loss, targets((labels + 1) // 2), nout, batch_size, l2=1e-3
+    )
+    np.testing.assert_allclose(compiled.loss, eager.loss, rtol=1e-12)
+    np.testing.assert_allclose(compiled_params, eager_params, rtol=1e-12, atol=1e-15)
+    assert compiled.accuracy == eager.accuracy and compiled.steps == eager.steps
+
+
+def test_compiled_fit_with_adam_tanh_validation_and_a_label_rule():
+    X, y = separable(12, seed=3)
+    runs = []
+    for compile in (False, True):
+        model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+        runs.append(
+            nn.fit(
+                model,
+                X,
+                y,
+                loss=nn.mse,
+                optimizer=nn.Adam(model, lr=0.05),
+                epochs=3,
+                batch_size=4,
+                seed=0,
+                progress=False,
+                validation=(X[:4], y[:4]),
+                to_label=lambda out: 1 if out.data > 0 else -1,
+                compile=compile,
+            )  # fmt: skip
+        )
+    eager, compiled = runs
+    np.testing.assert_allclose(compiled.loss, eager.loss, rtol=1e-12)
+    np.testing.assert_allclose(compiled.val_loss, eager.val_loss, rtol=1e-12)
+    assert compiled.accuracy == eager.accuracy is not None
+
+
+def test_compiled_fit_refuses_a_loss_that_branches_on_data_or_is_not_a_mean():
+    X, y = separable(8)
+
+    def one_or_many(outputs, targets):  # compiled, a loss sees one sample at a time
+        return (outputs, targets) if isinstance(outputs, list) else ([outputs], [targets])
+
+    def branchy(outputs, targets):  # a Python branch on each output's number
+        outs, targets = one_or_many(outputs, targets)
+        terms = [(o - t) ** 2 if o.data > 0 else (o - t).abs() for o, t in zip(outs, targets)]
+        return sum(terms[1:], terms[0]) / len(terms)
+
+    def total(outputs, targets):  # a sum over the batch, not a mean
+        outs, targets = one_or_many(outputs, targets)
+        return sum(((o - t) ** 2 for o, t in zip(outs, targets)), Value(0.0))
+
+    for loss in (branchy, total):
+        with pytest.raises(ValueError, match="compiled loss on the training data"):
+            nn.fit(nn.MLP(2, [3, 1], seed=0), X, y, loss=loss, epochs=1, progress=False,
+                   compile=True)  # fmt: skip
+    with pytest.raises(ValueError, match="hinge targets must be -1 or \\+1"):
+        nn.fit(nn.MLP(2, [1], seed=0), X, (y + 1) / 2, loss="hinge", progress=False, compile=True)
