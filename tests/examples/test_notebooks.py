@@ -10,17 +10,13 @@ Per-notebook times: `pytest tests/examples --durations=0`.
 from __future__ import annotations
 
 import importlib.util
-import os
-import shutil
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import needs
+from tests.kernel import ROOT, execute, kernel_available
 
-ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "examples" / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
 
@@ -48,35 +44,6 @@ def _load_build():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _kernel_available() -> bool:
-    if not all(importlib.util.find_spec(m) for m in ("nbclient", "nbformat", "ipykernel")):
-        return False
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        KernelSpecManager().get_kernel_spec("python3")
-    except NoSuchKernel:
-        return False
-    return True
-
-
-def kernel_env() -> dict[str, str]:
-    """The test process's environment minus any `dot`, the venv's scripts and MPLBACKEND."""
-    scripts = Path(sys.executable).parent.resolve()
-    kept = []
-    for entry in os.environ.get("PATH", "").split(os.pathsep):
-        if not entry or shutil.which("dot", path=entry):
-            continue
-        if Path(entry).resolve() == scripts:
-            continue
-        kept.append(entry)
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    env["PATH"] = os.pathsep.join(kept)
-    # The kernel imports the working tree's packages, as this test process does.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return env
 
 
 def test_all_notebooks_are_listed():
@@ -108,20 +75,12 @@ def test_committed_notebook_has_no_outputs(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_in_a_real_kernel(path, tmp_path):
-    needs(_kernel_available(), "nbclient, ipykernel and a python3 kernel spec")
-    import nbclient
+    needs(kernel_available(), "nbclient, ipykernel and a python3 kernel spec")
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(PROLOGUE))
-    client = nbclient.NotebookClient(
-        nb,
-        kernel_name="python3",
-        timeout=300,
-        startup_timeout=120,
-        resources={"metadata": {"path": str(tmp_path)}},
-    )
-    client.execute(env=kernel_env())
+    execute(nb, tmp_path)
     nbformat.write(nb, tmp_path / path.name)
 
     shown: Counter[str] = Counter()

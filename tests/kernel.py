@@ -1,0 +1,55 @@
+"""Running code in a real Jupyter kernel (nbclient + ipykernel) that sees no Graphviz `dot`."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def kernel_available() -> bool:
+    if not all(importlib.util.find_spec(m) for m in ("nbclient", "nbformat", "ipykernel")):
+        return False
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec("python3")
+    except NoSuchKernel:
+        return False
+    return True
+
+
+def kernel_env() -> dict[str, str]:
+    """The test process's environment minus any `dot`, the venv's scripts and MPLBACKEND."""
+    scripts = Path(sys.executable).parent.resolve()
+    kept = []
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        if not entry or shutil.which("dot", path=entry):
+            continue
+        if Path(entry).resolve() == scripts:
+            continue
+        kept.append(entry)
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env["PATH"] = os.pathsep.join(kept)
+    # The kernel imports the working tree's packages, as this test process does.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def execute(notebook, cwd: Path, timeout: int = 300):
+    """Run every cell of `notebook` in a fresh python3 kernel started in `cwd`; return it."""
+    import nbclient
+
+    client = nbclient.NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=timeout,
+        startup_timeout=120,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    client.execute(env=kernel_env())
+    return notebook
