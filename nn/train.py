@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
-from tqdm.auto import tqdm
 
 import autograd_core
 from autograd_core import Value, no_grad
@@ -139,7 +138,7 @@ def fit(
         val_accuracy=[] if val and spec.predict else None,
     )
     start = time.perf_counter()
-    bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not progress)
+    bar = _progress_bar(epochs, progress)
     with _gc_paused(), bar:
         for _ in bar:
             order = rng.permutation(n).tolist() if shuffle and size < n else range(n)
@@ -353,3 +352,13 @@ def _parameters(model: object) -> list[Value]:
             f"model must be an nn Module (or pass an optimizer), got {type(model).__name__}"
         )
     return model.parameters()
+
+
+def _progress_bar(epochs: int, show: bool):
+    """tqdm over the epochs: a widget in Jupyter, text in a terminal. Imported only when shown,
+    so `import nn` stays quiet in a kernel without ipywidgets."""
+    if show:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm  # the plain class: a disabled bar, and no notebook import
+    return tqdm(range(epochs), desc="fit", unit="epoch", disable=not show)
