@@ -25,17 +25,11 @@ def make_moons(
     """Two interleaving half circles (the micrograd demo's data): upper moon 0, lower moon 1."""
     n = positive_int(n_samples, "n_samples")
     rng = np.random.default_rng(seed)
-    n_out = n // 2
-    n_in = n - n_out
-    t_out = np.linspace(0.0, math.pi, n_out)
-    t_in = np.linspace(0.0, math.pi, n_in)
-    X = np.concatenate(
-        [
-            np.column_stack([np.cos(t_out), np.sin(t_out)]),
-            np.column_stack([1.0 - np.cos(t_in), 0.5 - np.sin(t_in)]),
-        ]
+    t0, t1 = _angles(n, math.pi, endpoint=True)
+    X, y = _two_classes(
+        np.column_stack([np.cos(t0), np.sin(t0)]),
+        np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)]),
     )
-    y = np.concatenate([np.zeros(n_out, dtype=int), np.ones(n_in, dtype=int)])
     return _finish(X, y, noise, shuffle, rng)
 
 
@@ -52,18 +46,27 @@ def make_circles(
     if not is_number(factor) or not 0 < factor < 1:
         raise ValueError(f"factor must be a number in (0, 1), got {factor!r}")
     rng = np.random.default_rng(seed)
-    n_out = n // 2
-    n_in = n - n_out
-    t_out = np.linspace(0.0, 2 * math.pi, n_out, endpoint=False)
-    t_in = np.linspace(0.0, 2 * math.pi, n_in, endpoint=False)
-    X = np.concatenate(
-        [
-            np.column_stack([np.cos(t_out), np.sin(t_out)]),
-            factor * np.column_stack([np.cos(t_in), np.sin(t_in)]),
-        ]
+    t0, t1 = _angles(n, 2 * math.pi, endpoint=False)
+    X, y = _two_classes(
+        np.column_stack([np.cos(t0), np.sin(t0)]),
+        factor * np.column_stack([np.cos(t1), np.sin(t1)]),
     )
-    y = np.concatenate([np.zeros(n_out, dtype=int), np.ones(n_in, dtype=int)])
     return _finish(X, y, noise, shuffle, rng)
+
+
+def _angles(n: int, stop: float, endpoint: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Evenly spaced angles from 0 to `stop`: n // 2 for class 0, the rest for class 1."""
+    n0 = n // 2
+    return (
+        np.linspace(0.0, stop, n0, endpoint=endpoint),
+        np.linspace(0.0, stop, n - n0, endpoint=endpoint),
+    )
+
+
+def _two_classes(X0: np.ndarray, X1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stack the points of class 0 and class 1, with their labels."""
+    y = np.concatenate([np.zeros(len(X0), dtype=int), np.ones(len(X1), dtype=int)])
+    return np.concatenate([X0, X1]), y
 
 
 def make_xor(
