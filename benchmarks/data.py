@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nn.data import make_moons
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -36,24 +38,6 @@ class Problem:
         return np.concatenate([np.column_stack([W, b]).ravel() for W, b in self.weights])
 
 
-def make_moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaving half circles, like sklearn's `make_moons`; labels are -1 and +1."""
-    n_out = n // 2
-    n_in = n - n_out
-    t_out = np.linspace(0.0, np.pi, n_out)
-    t_in = np.linspace(0.0, np.pi, n_in)
-    X = np.vstack(
-        [
-            np.column_stack([np.cos(t_out), np.sin(t_out)]),
-            np.column_stack([1.0 - np.cos(t_in), 0.5 - np.sin(t_in)]),
-        ]
-    )
-    y = np.concatenate([-np.ones(n_out), np.ones(n_in)])
-    X = X + rng.normal(scale=noise, size=X.shape)
-    order = rng.permutation(n)
-    return X[order], y[order]
-
-
 def init_weights(sizes: list[int], rng: np.random.Generator) -> tuple:
     """micrograd's initialisation: weights uniform in [-1, 1], biases 0."""
     return tuple(
@@ -65,5 +49,5 @@ def init_weights(sizes: list[int], rng: np.random.Generator) -> tuple:
 def make_problem(n_points: int = 100, hidden: tuple[int, ...] = (16, 16), seed: int = 1337):
     """micrograd's demo: 100 moons points (noise 0.1) and an MLP(2, [16, 16, 1])."""
     rng = np.random.default_rng(seed)
-    X, y = make_moons(n_points, noise=0.1, rng=rng)
-    return Problem(X=X, y=y, weights=init_weights([2, *hidden, 1], rng))
+    X, labels = make_moons(n_points, noise=0.1, seed=rng)
+    return Problem(X=X, y=2.0 * labels - 1.0, weights=init_weights([2, *hidden, 1], rng))
