@@ -4,6 +4,7 @@ from .compiled import CompiledFunction, Result, TraceError, compile
 from .context import enable_grad, is_grad_enabled, name_scope, no_grad
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
 from .graph import GraphStats, graph_stats, topological_order, zero_grad
+from .memory import gc_paused
 from .ops import OPS, Op
 from .value import Value, gradients
 
@@ -20,6 +21,7 @@ __all__ = [
     "enable_grad",
     "grad",
     "gradcheck",
+    "gc_paused",
     "gradients",
     "graph_stats",
     "is_grad_enabled",

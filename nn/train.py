@@ -9,17 +9,15 @@ One training step is: forward every sample of a batch, compute the loss, zero th
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
 
 import autograd_core
-from autograd_core import Value, no_grad
+from autograd_core import Value, gc_paused, no_grad
 
 from ._checks import finite_nonnegative, positive_int
 from .losses import (
@@ -106,7 +104,7 @@ def fit(
     as traced numbers, except bce and softmax_cross_entropy, which branch on them (the latter
     also subtracts the traced sample's largest logit as a constant: the same loss in math).
 
-    Python's cyclic garbage collector is paused while training (see `_gc_paused`).
+    Python's cyclic garbage collector is paused while training (see `autograd_core.gc_paused`).
     """
     spec = get_loss(loss)
     if to_label is not None:
@@ -139,7 +137,7 @@ def fit(
     )
     start = time.perf_counter()
     bar = _progress_bar(epochs, progress)
-    with _gc_paused(), bar:
+    with gc_paused(), bar:
         for _ in bar:
             order = rng.permutation(n).tolist() if shuffle and size < n else range(n)
             total, right = 0.0, 0
@@ -164,24 +162,6 @@ def fit(
             history.time.append(time.perf_counter() - start)
             bar.set_postfix(postfix, refresh=False)
     return history
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector, then restore it.
-
-    A training step allocates a graph of ~10^5 Values; each allocation counts towards the GC's
-    thresholds, and while the graph is alive every collection re-scans it, which would take about
-    half of fit()'s time. The engine's graphs hold no reference cycles, so reference counting
-    alone frees each one as soon as its step is done: nothing is lost by pausing.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _training_step(

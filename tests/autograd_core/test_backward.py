@@ -177,3 +177,31 @@ def test_name_scope_tags_nodes_and_nests():
     assert Value(1.0).scope is None
     with pytest.raises(TypeError):
         name_scope("")
+
+
+def test_gc_paused_restores_the_collector_and_graphs_are_still_freed():
+    import gc
+
+    from autograd_core import gc_paused
+
+    def live_values() -> int:
+        return sum(type(o) is Value for o in gc.get_objects())
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        before = live_values()
+        y = Value(1.0)
+        for _ in range(1000):
+            y = (y * 0.5).tanh()
+        assert live_values() == before + 3001  # 1000 * (constant, product, tanh) + the leaf
+        del y  # reference counting alone frees the whole graph
+        assert live_values() == before
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a collector paused before stays paused
+    finally:
+        gc.enable()
