@@ -147,7 +147,7 @@ def _tanh(a: float) -> float:
 def _relu(a: float) -> float:
     if isinstance(a, float):
         return a if a > 0 else 0.0
-    return np.where(a > 0, a, 0.0)
+    return np.fmax(a, 0.0)  # as the float path: NaN gives 0.0
 
 
 def _sigmoid(a: float) -> float:
