@@ -1,0 +1,230 @@
+"""The batch backend: the same program, run level by level over a (nodes x batch) matrix."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import ops
+from .program import _is, _Program
+
+_UFUNCS = {ops.ADD: np.add, ops.SUB: np.subtract, ops.MUL: np.multiply}
+
+
+def _rows(idx: np.ndarray) -> slice | np.ndarray:
+    """Rows `idx` of a matrix as a slice (a view, no copy) when they are evenly spaced."""
+    if len(idx) == 1:
+        return slice(int(idx[0]), int(idx[0]) + 1)
+    step = int(idx[1] - idx[0])
+    if step > 0 and (np.diff(idx) == step).all():
+        return slice(int(idx[0]), int(idx[-1]) + 1, step)
+    return idx
+
+
+class _Scatter:
+    """`G[idx] += contrib`, also right when idx names a row several times (a node with several
+    users in one step): those contributions are summed first."""
+
+    def __init__(self, idx: np.ndarray) -> None:
+        unique, first, counts = np.unique(idx, return_index=True, return_counts=True)
+        self.repeat = 0  # > 0: idx is each of `rows` so many times in a row
+        self.order: np.ndarray | None = None  # else, for repeats: sort, then add runs
+        self.rows: slice | np.ndarray = _rows(idx)
+        if len(unique) == len(idx):
+            return
+        firsts = idx[np.sort(first)]
+        m = int(counts[0])
+        if (counts == m).all() and (idx == np.repeat(firsts, m)).all():
+            self.repeat, self.rows = m, _rows(firsts)
+        else:
+            self.order = np.argsort(idx, kind="stable")
+            self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            self.rows = _rows(unique)
+
+    def add(self, G: np.ndarray, contrib: np.ndarray) -> None:
+        if self.repeat:
+            contrib = contrib.reshape(-1, self.repeat, G.shape[1]).sum(axis=1)
+        elif self.order is not None:
+            contrib = np.add.reduceat(contrib[self.order], self.starts, axis=0)
+        G[self.rows] += contrib
+
+
+@dataclass
+class _Step:
+    """Nodes that run as one numpy operation: `op` applied row by row. An ADD step may have
+    more than two operands: chains of adds ((t0 + t1) + t2) + ..., summed left to right."""
+
+    op: ops.Op
+    out: slice  # the rows the nodes' values go to
+    parents: list  # per operand, the rows it reads (a slice or an index array)
+    grads: list  # per operand, a _Scatter for its gradient (None: not needed)
+
+
+class _Levels:
+    """A program scheduled for a batch: the nodes that apply the same op at the same depth of
+    the graph run as one numpy operation over a (nodes x batch) matrix, which gathers their
+    operands' rows; the backward pass scatter-adds gradients back. A chain of adds (a neuron's
+    weighted sum, a sum of losses) counts as one node, summed in order by np.add.accumulate.
+
+    Every node's value is the straight-line program's, bit for bit; gradients differ only in
+    the order a node's contributions are added. `print(compiled)` still shows the straight-line
+    program: this is only how a batch is scheduled, in a few dozen numpy calls, not thousands.
+    """
+
+    def __init__(self, program: _Program, input_grads: bool) -> None:
+        rows, n = program.rows, len(program.rows)
+        users = [0] * n
+        for row in rows:
+            for p in row.parents:
+                users[p] += 1
+        for o in program.outputs:
+            users[o] += 1
+        inner = [False] * n  # an add that only feeds the next add of its chain
+        terms: dict[int, list[int]] = {}
+        for k, row in enumerate(rows):
+            if row.op is ops.ADD:
+                a, b = row.parents
+                if rows[a].op is ops.ADD and users[a] == 1:
+                    inner[a] = True
+                    terms[k] = terms.pop(a) + [b]
+                else:
+                    terms[k] = [a, b]
+        operands = [terms.get(k, row.parents) for k, row in enumerate(rows)]
+        want = self._wanted(program, operands, inner, input_grads)
+        level = [0] * n
+        groups: dict[tuple, list[int]] = {}
+        for k, row in enumerate(rows):
+            if row.kind == "op" and not inner[k]:
+                level[k] = 1 + max(level[p] for p in operands[k])
+                kind = ("sum", len(operands[k])) if len(operands[k]) > 2 else row.op
+                groups.setdefault((level[k], kind), []).append(k)
+
+        # Matrix rows: the inputs; the parameters and constants, in the order the steps first
+        # read them (so a step reads them as one slice); then each step's nodes, ordered so that
+        # an operand a step repeats comes in runs (summed as one, backwards).
+        inputs = [k for k, r in enumerate(rows) if r.kind == "input"]
+        inputs.sort(key=lambda k: rows[k].where)
+        rank = {k: i for i, k in enumerate(inputs)}  # first, a provisional layout
+        plan, leaves = [], []
+        for (_, kind), members in sorted(groups.items(), key=lambda item: item[0][0]):
+            members = self._ordered(members, operands, rank, n)
+            for k in members:
+                for p in operands[k]:
+                    if p not in rank:
+                        rank[p] = len(rank)
+                        leaves.append(p)
+            for k in members:
+                rank[k] = len(rank)
+            plan.append((kind, members))
+        leaves += [o for o in program.outputs if o not in rank]  # a leaf fn returns as it is
+        leaves.sort(key=lambda k: rows[k].kind != "param")  # parameters first: one block
+        slot = {k: i for i, k in enumerate(inputs + leaves)}
+        n_params = sum(rows[k].kind == "param" for k in leaves)
+        self.params = slice(len(inputs), len(inputs) + n_params)
+        self.param_index = np.array([rows[k].where[0] for k in leaves[:n_params]], dtype=np.intp)
+        self.consts = slice(self.params.stop, len(slot))
+        self.const_values = np.array([rows[k].value for k in leaves[n_params:]])[:, None]
+        self.inputs = [(rows[k].where, slot[k]) for k in inputs]
+        self.steps: list[_Step] = []
+        for kind, members in plan:
+            start = len(slot)
+            slot.update({k: start + i for i, k in enumerate(members)})
+            idx = np.array([[slot[p] for p in operands[k]] for k in members], dtype=np.intp).T
+            grads = [
+                _Scatter(i) if any(want[operands[k][j]] for k in members) else None
+                for j, i in enumerate(idx)
+            ]
+            op = ops.ADD if isinstance(kind, tuple) else kind
+            self.steps.append(_Step(op, slice(start, len(slot)), [_rows(i) for i in idx], grads))
+        self.size = len(slot)
+        self.n_params = len(program.params)
+        self.outputs = [slot[o] for o in program.outputs]
+        self.shapes = program.shapes
+        self.input_grads = input_grads
+        self.backward_needed = want[program.outputs[0]]
+        self.n_ops = sum(row.kind == "op" for row in rows)
+
+    @staticmethod
+    def _wanted(program: _Program, operands: list, inner: list[bool], inputs: bool) -> list[bool]:
+        """Nodes that need a gradient: a parameter (or an input, if asked) below, the loss
+        above."""
+        below: list[bool] = []
+        for row in program.rows:
+            leaf = row.kind == "param" or (inputs and row.kind == "input")
+            below.append(leaf or any(below[p] for p in row.parents))
+        above = [False] * len(below)
+        above[program.outputs[0]] = True
+        for k in reversed(range(len(below))):
+            if above[k] and not inner[k]:
+                for p in operands[k]:
+                    above[p] = True
+        return [b and a for b, a in zip(below, above)]
+
+    @staticmethod
+    def _ordered(members: list[int], operands: list, slot: dict[int, int], n: int) -> list[int]:
+        """The group's nodes sorted by their operands' rows, the most repeated operand first."""
+        width = len(operands[members[0]])
+        cols = [
+            [slot.get(operands[k][j], n + operands[k][j]) for k in members] for j in range(width)
+        ]
+        repeats = [len(c) - len(set(c)) for c in cols]
+        first = repeats.index(max(repeats))
+        keys = [first] + [j for j in range(width) if j != first]
+        order = sorted(range(len(members)), key=lambda i: [cols[j][i] for j in keys])
+        return [members[i] for i in order]
+
+    def run(self, inputs: list, params: list[float], seed: Any, size: int) -> tuple:
+        """Forward and, given a seed, backward over a batch of `size` examples: (outputs,
+        input gradients or None, parameter gradients summed over the batch)."""
+        V = np.empty((self.size, size))
+        for (arg, element), row in self.inputs:
+            V[row] = inputs[arg] if self.shapes[arg] == () else inputs[arg][element]
+        V[self.params] = np.asarray(params)[self.param_index, None]
+        V[self.consts] = self.const_values
+        operands = []
+        for step in self.steps:
+            args = [V[rows] for rows in step.parents]
+            out = V[step.out]
+            if step.op is ops.ADD:  # a + b, or a chain ((a + b) + c) + ..., left to right
+                np.add(args[0], args[1], out=out)
+                for arg in args[2:]:
+                    out += arg
+            elif ufunc := _UFUNCS.get(step.op):
+                ufunc(*args, out=out)
+            else:
+                out[...] = step.op.value(*args)
+            operands.append(args)
+        outputs = tuple(V[o] for o in self.outputs)
+        grads = np.zeros(self.n_params)
+        if seed is None or not self.backward_needed:
+            return outputs, None, grads
+        G = np.zeros((self.size, size))
+        G[self.outputs[0]] = seed
+        for step, args in zip(reversed(self.steps), reversed(operands)):
+            if not any(step.grads):
+                continue
+            g = G[step.out]
+            if step.op is ops.ADD:  # every term of a sum gets the sum's gradient
+                local_grads: Any = [1.0] * len(args)
+            else:
+                local_grads = step.op.local_grads(V[step.out], *args)
+            for scatter, local in zip(step.grads, local_grads):
+                if scatter is not None:
+                    scatter.add(G, g if _is(local, 1.0) else -g if _is(local, -1.0) else g * local)
+        grads[self.param_index] = G[self.params].sum(axis=1)
+        return outputs, self._input_grads(G) if self.input_grads else None, grads
+
+    def _input_grads(self, G: np.ndarray) -> list:
+        found = {where: G[row] for where, row in self.inputs}
+        grads: list[Any] = []
+        for i, shape in enumerate(self.shapes):
+            if shape is None:
+                grads.append(None)
+            elif shape == ():
+                grads.append(found.get((i, 0), 0.0))
+            else:
+                grads.append([found.get((i, j), 0.0) for j in range(math.prod(shape))])
+        return grads

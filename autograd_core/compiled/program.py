@@ -1,0 +1,284 @@
+"""The program: a traced graph as one row per node, printed as straight-line Python source
+(forward, then the chain rule) and compiled into functions."""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import linecache
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import count
+from typing import TYPE_CHECKING, Any, Literal
+
+from .. import ops
+from ..value import Value
+from .expr import _Expr, _literal, _name_expr, _wrapped
+from .trace import TraceError, _Trace
+from .vocabulary import _VOCABULARY
+
+if TYPE_CHECKING:
+    from .levels import _Levels
+
+_OPERATORS = {
+    ops.ADD: "{} + {}",
+    ops.SUB: "{} - {}",
+    ops.MUL: "{} * {}",
+    ops.NEG: "-{}",
+    ops.IDENTITY: "{}",
+}
+_CALLS = {
+    ops.EXP: "exp",
+    ops.LOG: "log",
+    ops.TANH: "tanh",
+    ops.SIGMOID: "sigmoid",
+    ops.RELU: "relu",
+    ops.SIN: "sin",
+    ops.COS: "cos",
+    ops.SQRT: "sqrt",
+    ops.ABS: "abs",
+    ops.DIV: "divide",
+    ops.POW: "pow_value",
+}
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One node: an input element, a parameter, a constant, or an op applied to earlier rows."""
+
+    kind: Literal["input", "param", "const", "op"]
+    op: ops.Op | None = None
+    parents: tuple[int, ...] = ()
+    where: tuple[int, int] = (0, 0)  # input: (argument, element); param: (its index, 0)
+    value: float = 0.0  # const: the number
+
+
+class _Program:
+    """A traced graph as rows, printed as Python source and compiled into two functions."""
+
+    def __init__(
+        self,
+        first: _Trace,
+        second: _Trace,
+        arg_names: list[str],
+        shapes: list[tuple[int, ...] | None],
+        title: str,
+    ) -> None:
+        captured = set(second.order)  # a leaf both runs share was made outside fn: a parameter
+        index = {node: k for k, node in enumerate(first.order)}
+        self.params: list[Value] = []
+        self.rows: list[_Row] = []
+        for node in first.order:
+            if node.parents:
+                parents = tuple(index[p] for p in node.parents)
+                self.rows.append(_Row("op", node._op, parents))
+            elif node in first.inputs:
+                self.rows.append(_Row("input", where=first.inputs[node]))
+            elif node in captured:
+                self.rows.append(_Row("param", where=(len(self.params), 0)))
+                self.params.append(node)
+            else:
+                self.rows.append(_Row("const", value=node.data))
+        self.outputs = [index[o] for o in first.outputs]
+        self.arg_names, self.shapes, self.title = arg_names, shapes, title
+        self.needs_grad = self._needs_grad()
+        self.levels: dict[bool, _Levels] = {}  # batch schedules, with and without input grads
+        self.names = self._node_names()
+        self.source = self._source(backward=True)
+        self.forward = self._load(self._source(backward=False), "forward")
+        self.forward_backward = self._load(self.source, title)
+        if problem := self.difference(second):
+            raise TraceError(
+                f"fn built different graphs on two runs with the same inputs ({problem[1]}); "
+                "compile needs a deterministic fn (no random numbers or changing state inside)"
+            )
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    # --- comparing a run of fn against the program -----------------------------------------
+
+    def difference(self, trace: _Trace) -> tuple[str, str] | None:
+        """The first place where `trace` differs from this program: ('graph' or 'constant',
+        a description), or None when it is the same graph."""
+        if len(trace.order) != len(self.rows):
+            return "graph", f"the trace has {len(self.rows)} nodes, this run {len(trace.order)}"
+        index = {node: k for k, node in enumerate(trace.order)}
+        for k, (row, node) in enumerate(zip(self.rows, trace.order)):
+            name = self.names[k]
+            if row.kind == "op":
+                parents = tuple(index[p] for p in node.parents)
+                if not node.parents or node._op.name != row.op.name or parents != row.parents:
+                    got = f"{node.op or 'a leaf'}({', '.join(self.names[p] for p in parents)})"
+                    traced = f"{name} = {self._line(k)}"
+                    return "graph", f"the trace has {traced}, but this run computed {got} there"
+            elif node.parents:
+                return "graph", f"the trace has leaf {name}, but this run computed {node.op} there"
+            elif row.kind == "input":
+                if trace.inputs.get(node) != row.where:
+                    return "graph", f"the trace has input {name}, this run something else there"
+            elif row.kind == "param":
+                if node is not self.params[row.where[0]]:
+                    return "graph", f"the trace has parameter {name}, this run another leaf there"
+            elif node in trace.inputs or not _same(node.data, row.value):
+                return "constant", f"the constant {row.value!r} of the trace is {node.data!r} now"
+        if [index[o] for o in trace.outputs] != self.outputs:
+            return "graph", "fn returned different nodes"
+        return None
+
+    # --- printing ------------------------------------------------------------------------------
+
+    def _needs_grad(self) -> list[bool]:
+        """A node needs a gradient when an input or a parameter lies below it and the loss (the
+        first output) above it."""
+        below: list[bool] = []
+        for row in self.rows:
+            below.append(row.kind in ("input", "param") or any(below[p] for p in row.parents))
+        above = [False] * len(self.rows)
+        above[self.outputs[0]] = True
+        for k in reversed(range(len(self.rows))):
+            if above[k]:
+                for p in self.rows[k].parents:
+                    above[p] = True
+        return [b and a for b, a in zip(below, above)]
+
+    def _node_names(self) -> list[str]:
+        """x_0 for element 0 of argument x (x for a number), p3, v7; a constant is its number."""
+        names, interior = [], count()
+        for row in self.rows:
+            if row.kind == "input":
+                arg, element = row.where
+                name = self.arg_names[arg]
+                names.append(name if self.shapes[arg] == () else f"{name}_{element}")
+            elif row.kind == "param":
+                names.append(f"p{row.where[0]}")
+            elif row.kind == "const":
+                names.append(_literal(row.value).text)
+            else:
+                names.append(f"v{next(interior)}")
+        return names
+
+    def _line(self, k: int) -> str:
+        """The right-hand side that computes node k in the forward pass."""
+        row = self.rows[k]
+        args = [_wrapped(self.names[p]) for p in row.parents]
+        if row.op in _OPERATORS:
+            return _OPERATORS[row.op].format(*args)
+        args = [self.names[p] for p in row.parents]
+        if row.op in _CALLS:
+            return f"{_CALLS[row.op]}({', '.join(args)})"
+        if row.op.name.startswith("**"):  # a '**n' row: its number n lives in its value function
+            n = inspect.getclosurevars(row.op.value).nonlocals["n"]
+            return f"pow_number({args[0]}, {_literal(n).text})"
+        if ops.OPS.get(row.op.name) is row.op:
+            return f"OPS[{row.op.name!r}].value({', '.join(args)})"
+        raise TraceError(f"compile: op {row.op.name!r} is not in autograd_core.ops.OPS")
+
+    def _source(self, backward: bool) -> str:
+        rows, names = self.rows, self.names
+        body = []
+        for i, name in enumerate(self.arg_names):
+            if self.shapes[i]:
+                used = sorted({r.where[1] for r in rows if r.kind == "input" and r.where[0] == i})
+                body += [f"{name}_{j} = {name}[{j}]" for j in used]
+        for p, param in enumerate(self.params):
+            body.append(f"p{p} = params[{p}]" + (f"  # {param.label}" if param.label else ""))
+        body.append("# forward: one line per node of the graph")
+        body += [f"{names[k]} = {self._line(k)}" for k, row in enumerate(rows) if row.kind == "op"]
+        outputs = ", ".join(names[o] for o in self.outputs)
+        if not backward:
+            body.append(f"return {outputs}" if len(self.outputs) == 1 else f"return ({outputs},)")
+            return self._function("forward", "params", body, "fn's outputs, no gradients.")
+        body += self._backward_lines()
+        outputs = outputs if len(self.outputs) == 1 else f"({outputs},)"
+        body.append(f"return {outputs}, {self._input_grads()}, {self._param_grads()}")
+        doc = "The forward pass, then the backward pass: g_v is d(output)/d(v)."
+        return self._function(self.title, "params, seed=1.0", body, doc)
+
+    def _grad_name(self, k: int) -> str:
+        return f"g_{self.names[k]}" if self.needs_grad[k] else "0.0"
+
+    def _input_grads(self) -> str:
+        """A list with one entry per argument: its grad, or a list of its elements' grads."""
+        by_arg: list[dict[int, str]] = [{} for _ in self.arg_names]
+        for k, row in enumerate(self.rows):
+            if row.kind == "input":
+                by_arg[row.where[0]][row.where[1]] = self._grad_name(k)
+        items = []
+        for i, shape in enumerate(self.shapes):
+            if shape is None:  # a static argument
+                items.append("None")
+            elif shape == ():
+                items.append(by_arg[i].get(0, "0.0"))
+            else:
+                grads = [by_arg[i].get(j, "0.0") for j in range(math.prod(shape))]
+                items.append(f"[{', '.join(grads)}]")
+        return f"[{', '.join(items)}]"
+
+    def _param_grads(self) -> str:
+        grads = [self._grad_name(k) for k, row in enumerate(self.rows) if row.kind == "param"]
+        return f"[{', '.join(grads)}]"
+
+    def _backward_lines(self) -> list[str]:
+        rows, names, needs = self.rows, self.names, self.needs_grad
+        out = self.outputs[0]
+        if not needs[out]:
+            return ["# backward: the output depends on no input or parameter"]
+        lines = ["# backward: the chain rule, from the output back to the leaves"]
+        lines.append(f"g_{names[out]} = seed")
+        has_grad = {out}
+        for k in reversed(range(len(rows))):
+            row = rows[k]
+            if row.kind != "op" or not needs[k]:
+                continue
+            locals_ = self._local_grads(k, lines)
+            g = _Expr(f"g_{names[k]}")
+            for p, local in zip(row.parents, locals_):
+                if not needs[p]:
+                    continue
+                term = g if _is(local, 1.0) else -g if _is(local, -1.0) else g * local
+                target = _Expr(f"g_{names[p]}")
+                lines.append(f"{target.text} = {(target + term if p in has_grad else term).text}")
+                has_grad.add(p)
+        return lines
+
+    def _local_grads(self, k: int, lines: list[str]) -> tuple:
+        """d node / d parent for each parent, as code: the op row's own rule, evaluated on
+        pieces of code instead of numbers."""
+        row = self.rows[k]
+        args = [_name_expr(self.names[i]) for i in (k, *row.parents)]
+        try:
+            return tuple(row.op.local_grads(*args))
+        except Exception:  # a rule the printer can't follow: call it, then index its result
+            name = f"d_{self.names[k]}"
+            call = ", ".join(e.text for e in args)
+            lines.append(f"{name} = OPS[{row.op.name!r}].local_grads({call})")
+            return tuple(_Expr(f"{name}[{i}]") for i in range(len(row.parents)))
+
+    def _function(self, name: str, extra: str, body: list[str], doc: str) -> str:
+        text = "\n".join(body)
+        used = sorted(n for n in _VOCABULARY if f"{n}(" in text)
+        header = [f"from autograd_core.compiled import {', '.join(used)}"] if used else []
+        if "OPS[" in text:
+            header.append("from autograd_core.ops import OPS")
+        signature = ", ".join([*self.arg_names, extra])
+        lines = [*header, "", "", f"def {name}({signature}):", f'    """{doc}"""']
+        lines += [f"    {line}" for line in body]
+        return "\n".join(lines).lstrip("\n") + "\n"
+
+    def _load(self, source: str, name: str) -> Callable:
+        """Compile the source (kept in linecache, so a traceback shows the failing line)."""
+        filename = f"<compiled {self.title}.{name}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        namespace: dict[str, Any] = {}
+        exec(builtins.compile(source, filename, "exec"), namespace)
+        return namespace[name]
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
+
+
+def _is(x: object, number: float) -> bool:
+    return isinstance(x, (int, float)) and x == number

@@ -1,0 +1,63 @@
+"""Tracing: run fn on Values and read the graph back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..context import enable_grad
+from ..graph import topological_order
+from ..value import Value
+
+
+class TraceError(RuntimeError):
+    """The traced program does not stand for `fn`: its graph depends on the data or on chance."""
+
+
+@dataclass
+class _Trace:
+    """One eager run of fn: its graph in topological order, its outputs, and which leaves are
+    the arguments' elements (leaf -> (argument index, flat element index))."""
+
+    order: list[Value]
+    outputs: list[Value]
+    inputs: dict[Value, tuple[int, int]]
+
+
+def _trace(fn: Callable, args: Sequence, static: frozenset[int]) -> _Trace:
+    """Call fn on fresh Value leaves (static arguments as they are) and record the graph."""
+    inputs: dict[Value, tuple[int, int]] = {}
+    call_args = []
+    for i, arg in enumerate(args):
+        if i in static:
+            call_args.append(arg)
+            continue
+        leaves = [Value(x) for x in arg.ravel().tolist()]
+        inputs.update({leaf: (i, j) for j, leaf in enumerate(leaves)})
+        if arg.ndim == 0:
+            call_args.append(leaves[0])
+        else:
+            call_args.append(np.array(leaves, dtype=object).reshape(arg.shape).tolist())
+    with enable_grad():
+        out = fn(*call_args)
+    outputs = [_as_value(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
+    if not outputs:
+        raise TypeError("compile: fn returned an empty sequence; it must return a Value")
+    order: list[Value] = []
+    seen: set[Value] = set()
+    for o in outputs:  # parents before children, across all outputs
+        for node in topological_order(o):
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+    return _Trace(order, outputs, inputs)
+
+
+def _as_value(x: object) -> Value:
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return Value(x)
+    raise TypeError(f"compile: fn must return Values (or a tuple of them), got {type(x).__name__}")
