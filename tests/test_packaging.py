@@ -1,0 +1,34 @@
+"""The built wheel holds every module of the three packages, and their py.typed markers."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+
+from tests.kernel import ROOT
+
+PACKAGES = ("autograd_core", "nn", "viz")
+IGNORED = (".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache", "output")
+
+
+def test_wheel_contains_every_package_module(tmp_path):
+    # Build from a copy: a build/ directory left in the tree would leak stale files into the wheel.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*IGNORED))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    wanted = {
+        path.relative_to(ROOT).as_posix()
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*")
+        if path.suffix == ".py" or path.name == "py.typed"
+    }
+    assert wanted - shipped == set()
+    assert not any(name.startswith(("tests/", "benchmarks/", "examples/")) for name in shipped)
