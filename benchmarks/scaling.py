@@ -7,6 +7,7 @@ denormal (which would time the FPU instead of the engine).
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from typing import Any
@@ -49,6 +50,7 @@ def ours(sizes: list[int], budget: Budget) -> list[dict]:
             del root
             return [built - start, done - built, time.perf_counter() - done]
 
+        gc.collect()  # untimed: start each size from a clean heap
         build, backward, free = phases(run, budget_for(size, budget))
         row = {"nodes": nodes, "build": summary(build), "backward": summary(backward)}
         row["free"] = summary(free)

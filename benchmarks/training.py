@@ -3,6 +3,7 @@ forward vs backward on its loss graph."""
 
 from __future__ import annotations
 
+import gc
 import time
 
 import numpy as np
@@ -74,6 +75,7 @@ def training_step(contenders: list[Contender], problem: Problem, budget: Budget)
     rows = {}
     for name, contender, gc_enabled in variants(contenders):
         fresh = type(contender)(problem)
+        gc.collect()  # untimed: no row pays for the garbage an earlier row left behind
         with gc_state(gc_enabled):
             times = series(lambda k, c=fresh: c.step(learning_rate(k)), budget)
         rows[name] = {"contender": contender.name, "gc": gc_enabled, **summary(times)}
@@ -87,6 +89,7 @@ def forward_backward(contenders: list[Contender], problem: Problem, budget: Budg
         if getattr(contender, "fused", False) or isinstance(contender, NnFit):
             continue  # one call computes loss and gradients: no forward/backward split
         fresh = type(contender)(problem)
+        gc.collect()  # untimed, as in training_step
 
         def run(c: Contender = fresh) -> list[float]:
             c.zero_grad()
