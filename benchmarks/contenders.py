@@ -21,6 +21,10 @@ class Contender(ABC):
 
     name: str = ""
     description: str = ""
+    # A contender whose library adds ~10^5 Python objects to the process (torch) is made and
+    # timed after the others: every collection of the cyclic GC scans all live objects, so its
+    # import would slow every other GC-on row, which no user of those engines would see.
+    heavy: bool = False
 
     @abstractmethod
     def forward(self) -> Any:
@@ -187,6 +191,7 @@ class Micrograd(_ScalarEngine):
 class Torch(_ScalarEngine):
     name = "torch"
     description = "PyTorch, one float64 0-dim tensor per scalar"
+    heavy = True
 
     def __init__(self, problem: Problem) -> None:
         import torch
@@ -380,10 +385,11 @@ ALL: tuple[type[Contender], ...] = (
 )
 
 
-def available(problem: Problem) -> tuple[list[Contender], list[str]]:
-    """Every contender that can run here, with fresh weights, and a note for each that can't."""
+def available(problem: Problem, heavy: bool = False) -> tuple[list[Contender], list[str]]:
+    """The light (or the heavy) contenders that can run here, with fresh weights, and a note for
+    each that can't."""
     made, notes = [], []
-    for cls in ALL:
+    for cls in (cls for cls in ALL if cls.heavy == heavy):
         try:
             made.append(cls(problem))
         except ImportError as error:

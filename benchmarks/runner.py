@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 
 from . import memory, scaling
-from .contenders import available
-from .data import make_problem
+from .contenders import Contender, available
+from .data import Problem, make_problem
 from .targets import evaluate
 from .timing import Budget
 from .training import check_agreement, forward_backward, training_step
@@ -91,6 +91,8 @@ def run(config: Config, log: Callable[[str], None] = lambda _: None) -> dict:
         "micrograd": scaling.micrograd(list(config.chain_sizes)),
     }
 
+    _add_heavy(results, problem, contenders, config, log)
+
     log("4. memory")
     results["memory"] = {}
     for name, cls in memory.ENGINES.items():
@@ -100,3 +102,22 @@ def run(config: Config, log: Callable[[str], None] = lambda _: None) -> dict:
             results["memory"][name] = row
     results["targets"] = [target.as_dict() for target in evaluate(results)]
     return results
+
+
+def _add_heavy(
+    results: dict, problem: Problem, light: list[Contender], config: Config, log: Callable
+) -> None:
+    """Make, check and time the heavy contenders (torch) last, adding their rows to sections
+    1 and 2: their import would otherwise slow every GC-on row timed after it."""
+    heavy, notes = available(problem, heavy=True)
+    results["notes"] += notes
+    if not heavy or not results["correctness"]["passed"]:
+        return
+    log("1-2. rows of " + ", ".join(c.name for c in heavy) + " (imported only now)")
+    reference = next(c for c in light if c.name == results["correctness"]["reference"])
+    check = check_agreement([reference, *heavy])
+    results["correctness"]["contenders"].update(check["contenders"])
+    results["correctness"]["passed"] = check["passed"]
+    if check["passed"]:
+        results["training_step"].update(training_step(heavy, problem, config.step_budget))
+        results["forward_backward"].update(forward_backward(heavy, problem, config.step_budget))
