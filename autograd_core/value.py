@@ -20,11 +20,12 @@ class Value:
     the local derivatives `_da` = d(self)/d(a) and `_db` = d(self)/d(b), recorded when the op ran.
     Slots, not tuples: each node is then the only object the garbage collector tracks, which
     makes building a graph several times faster. `parents` and `local_grads` give tuples.
+    `_visit` marks the nodes one backward pass has ordered (see `_interior_order`).
     Leaves (inputs, parameters, constants) have no parents. No closures, so a dropped graph is
     freed at once by reference counting.
     """
 
-    __slots__ = ("data", "grad", "label", "scope", "_op", "_a", "_b", "_da", "_db")
+    __slots__ = ("data", "grad", "label", "scope", "_op", "_a", "_b", "_da", "_db", "_visit")
     __array_ufunc__ = None  # numpy defers to our operators: np.float64(2) * x is a Value
 
     def __init__(self, data: float, label: str | None = None) -> None:
@@ -39,7 +40,7 @@ class Value:
         self._op: ops.Op | None = None
         self._a: Value | None = None
         self._b: Value | None = None
-        self._da = self._db = None
+        self._da = self._db = self._visit = None
 
     @property
     def op(self) -> str:
@@ -173,19 +174,48 @@ class Value:
             return
         if not _is_number(grad):
             raise TypeError(f"backward() needs a number to seed with, got {grad!r}")
-        order = topological_order(self)
+        if self._a is None:  # a leaf: nothing to propagate
+            self.grad += float(grad)
+            return
+        order = _interior_order(self)
         for node in order:
-            if node._a is not None:
-                node.grad = 0.0
-        self.grad = float(grad) if self._a is not None else self.grad + float(grad)
+            node.grad = 0.0
+        self.grad = float(grad)
         for node in reversed(order):
+            g = node.grad
             a = node._a
-            if a is not None:
-                g = node.grad
-                a.grad += node._da * g
-                b = node._b
-                if b is not None:
-                    b.grad += node._db * g
+            a.grad += node._da * g
+            b = node._b
+            if b is not None:
+                b.grad += node._db * g
+
+
+def _interior_order(root: Value) -> list[Value]:
+    """The interior nodes (those with parents) under `root`, parents first: backward's order.
+
+    Like `topological_order`, but it skips leaves, which backward only accumulates into, and it
+    marks visited nodes with a token in a slot instead of a set, so a graph of a million nodes
+    costs no big hash table. Two passes over the same graph at once would confuse the marks,
+    but they would race on `.grad` anyway.
+    """
+    token = object()
+    root._visit = token
+    order: list[Value] = []
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        a = node._a
+        if a._a is not None and a._visit is not token:
+            a._visit = token
+            stack.append(a)
+            continue
+        b = node._b
+        if b is not None and b._a is not None and b._visit is not token:
+            b._visit = token
+            stack.append(b)
+            continue
+        order.append(stack.pop())
+    return order
 
 
 def _is_number(x) -> bool:
@@ -216,7 +246,7 @@ def _unary(op: ops.Op, a: Value) -> Value:
     data = op.value(x)
     enabled, scope = current()
     node = _new(Value)
-    node.data, node.grad, node.label, node.scope = data, 0.0, None, scope
+    node.data, node.grad, node.label, node.scope, node._visit = data, 0.0, None, scope, None
     if enabled:
         node._op, node._a, node._b, node._db = op, a, None, None
         (node._da,) = op.local_grads(data, x)
@@ -234,7 +264,7 @@ def _binary(op: ops.Op, a, b):
     data = op.value(x, y)
     enabled, scope = current()
     node = _new(Value)
-    node.data, node.grad, node.label, node.scope = data, 0.0, None, scope
+    node.data, node.grad, node.label, node.scope, node._visit = data, 0.0, None, scope, None
     if enabled:
         node._op, node._a, node._b = op, a, b
         node._da, node._db = op.local_grads(data, x, y)
