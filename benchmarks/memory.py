@@ -9,12 +9,10 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import subprocess
-import sys
 import tracemalloc
 from pathlib import Path
 
+from .child import run_child
 from .contenders import Contender, Micrograd, Ours
 from .data import make_problem
 
@@ -80,15 +78,8 @@ def child(name: str, n_points: int, hidden: tuple[int, ...]) -> dict:
 
 def peak_rss(name: str, n_points: int, hidden: tuple[int, ...], timeout: float = 120) -> dict:
     """Run `child` in a new interpreter (the same one as this process) and parse its answer."""
-    root = Path(__file__).resolve().parent.parent
-    path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
-    env = dict(os.environ, PYTHONPATH=path)
     hidden_arg = ",".join(map(str, hidden))
-    args = [sys.executable, "-m", "benchmarks.memory", name, str(n_points), hidden_arg]
-    done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=root, timeout=timeout)
-    if done.returncode:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child("benchmarks.memory", name, str(n_points), hidden_arg, timeout=timeout)
 
 
 def main() -> None:

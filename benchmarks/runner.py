@@ -87,7 +87,7 @@ def run(config: Config, log: Callable[[str], None] = lambda _: None) -> dict:
 
     log("3. scaling")
     results["scaling"] = {
-        "ours": scaling.ours(list(config.chain_sizes), config.chain_budget),
+        "ours": scaling.ours_in_fresh_process(list(config.chain_sizes), config.chain_budget),
         "micrograd": scaling.micrograd(list(config.chain_sizes)),
     }
 

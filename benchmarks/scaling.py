@@ -8,10 +8,12 @@ denormal (which would time the FPU instead of the engine).
 from __future__ import annotations
 
 import gc
+import json
 import sys
 import time
 from typing import Any
 
+from .child import run_child
 from .timing import Budget, phases, summary
 
 
@@ -58,6 +60,25 @@ def ours(sizes: list[int], budget: Budget) -> list[dict]:
             row[f"{phase}_ns_per_node"] = row[phase]["median_s"] / nodes * 1e9
         rows.append(row)
     return rows
+
+
+def ours_in_fresh_process(sizes: list[int], budget: Budget) -> list[dict]:
+    """`ours` in a new interpreter: in this one, the earlier sections have left a fragmented
+    heap, and a million-node graph spread over it makes backward wait on memory, which says
+    nothing about how the algorithm scales."""
+    args = [",".join(map(str, sizes)), str(budget.seconds), str(budget.warmup)]
+    args += [str(budget.min_repeats), str(budget.max_repeats)]
+    result = run_child("benchmarks.scaling", *args)
+    if "error" in result:
+        raise RuntimeError(f"the scaling child process failed: {result['error']}")
+    return result["rows"]
+
+
+def main() -> None:
+    """`python -m benchmarks.scaling SIZES SECONDS WARMUP MIN MAX`: one JSON line of `ours`."""
+    sizes, seconds, warmup, least, most = sys.argv[1:6]
+    budget = Budget(float(seconds), int(warmup), int(least), int(most))
+    print(json.dumps({"rows": ours([int(n) for n in sizes.split(",")], budget)}))
 
 
 def budget_for(size: int, budget: Budget) -> Budget:
@@ -109,3 +130,7 @@ def micrograd(sizes: list[int]) -> dict:
         "deepest_ok_nodes": chain_nodes(deepest),
         "recursion_limit": sys.getrecursionlimit(),
     }
+
+
+if __name__ == "__main__":
+    main()
