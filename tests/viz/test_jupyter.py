@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 import viz
 from tests.conftest import needs
+from tests.kernel import kernel_available
 from viz import format_number
 
 from .helpers import graphviz_pure_installed, strip_graphviz_from_path
@@ -25,12 +25,8 @@ CELLS = [
 ]
 
 
-def kernel_available() -> bool:
-    return all(importlib.util.find_spec(m) for m in ("nbclient", "nbformat", "ipykernel"))
-
-
 def test_inline_display_in_a_real_kernel(tmp_path: Path, monkeypatch) -> None:
-    needs(kernel_available(), "nbclient, nbformat and ipykernel")
+    needs(kernel_available(), "nbclient, nbformat, ipykernel and a python3 kernel spec")
     needs(graphviz_pure_installed(), "the graphviz-pure command")
     import nbformat
     from nbclient import NotebookClient
