@@ -12,11 +12,12 @@ import cProfile
 import gc
 import io
 import pstats
-import time
 from typing import Any
 
 from .contenders import Contender, Micrograd, Ours
 from .data import make_problem
+from .timing import Budget, gc_state, phases, summary
+from .training import graph_phases
 
 ENGINES: dict[str, type[Contender]] = {"ours": Ours, "micrograd": Micrograd}
 
@@ -24,23 +25,14 @@ ENGINES: dict[str, type[Contender]] = {"ours": Ours, "micrograd": Micrograd}
 def gc_share(contender: Contender, repeats: int) -> dict[str, float]:
     """Median forward and backward seconds with the GC on and off."""
     out = {}
+    exactly = Budget(0.0, warmup=0, min_repeats=repeats, max_repeats=repeats)
     for enabled in (True, False):
-        (gc.enable if enabled else gc.disable)()
-        forward, backward = [], []
-        for _ in range(repeats):
-            contender.zero_grad()
-            start = time.perf_counter()
-            loss = contender.forward()
-            built = time.perf_counter()
-            contender.backward(loss)
-            forward.append(built - start)
-            backward.append(time.perf_counter() - built)
-            del loss
-        gc.enable()
         gc.collect()
+        with gc_state(enabled):
+            forward, backward, _ = phases(graph_phases(contender), exactly)
         tag = "gc on" if enabled else "gc off"
-        out[f"forward ({tag})"] = sorted(forward)[len(forward) // 2]
-        out[f"backward ({tag})"] = sorted(backward)[len(backward) // 2]
+        out[f"forward ({tag})"] = summary(forward)["median_s"]
+        out[f"backward ({tag})"] = summary(backward)["median_s"]
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -82,6 +83,23 @@ def training_step(contenders: list[Contender], problem: Problem, budget: Budget)
     return rows
 
 
+def graph_phases(contender: Contender) -> Callable[[], list[float]]:
+    """A function that builds the loss graph, back-propagates and drops it, returning the
+    seconds of each of those three phases."""
+
+    def run() -> list[float]:
+        contender.zero_grad()
+        start = time.perf_counter()
+        loss = contender.forward()
+        built = time.perf_counter()
+        contender.backward(loss)
+        done = time.perf_counter()
+        del loss
+        return [built - start, done - built, time.perf_counter() - done]
+
+    return run
+
+
 def forward_backward(contenders: list[Contender], problem: Problem, budget: Budget) -> dict:
     """Build the loss graph, then backward() on it, then drop it: three timed phases."""
     rows = {}
@@ -90,18 +108,7 @@ def forward_backward(contenders: list[Contender], problem: Problem, budget: Budg
             continue  # one call computes loss and gradients: no forward/backward split
         fresh = type(contender)(problem)
         gc.collect()  # untimed, as in training_step
-
-        def run(c: Contender = fresh) -> list[float]:
-            c.zero_grad()
-            start = time.perf_counter()
-            loss = c.forward()
-            built = time.perf_counter()
-            c.backward(loss)
-            done = time.perf_counter()
-            del loss
-            return [built - start, done - built, time.perf_counter() - done]
-
-        forward, backward, free = phases(run, budget)
+        forward, backward, free = phases(graph_phases(fresh), budget)
         row = {"forward": summary(forward), "backward": summary(backward), "free": summary(free)}
         row["backward_over_forward"] = row["backward"]["median_s"] / row["forward"]["median_s"]
         rows[contender.name] = row
