@@ -1,38 +1,31 @@
-"""Recording state shared by every op: is the graph being recorded, and under which name scope.
-
-Both live in one ContextVar, so they are per thread and per asyncio task, and nest.
-"""
+"""The state around ops: is the graph recorded, under which name scope (one ContextVar, so per
+thread and per asyncio task, and nesting); and pausing the garbage collector."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
-from typing import NamedTuple
+from typing import Any, TypeVar
 
+F = TypeVar("F", bound=Callable[..., Any])
+Recording = tuple[bool, str | None]  # is the graph recorded; the name scope
 
-class Recording(NamedTuple):
-    grad_enabled: bool
-    scope: str | None
-
-
-_recording: ContextVar[Recording] = ContextVar("recording", default=Recording(True, None))
+_recording: ContextVar[Recording] = ContextVar("recording", default=(True, None))
 current = _recording.get
 
 
 class _Setting:
     """Sets the recording state on entry and restores it on exit; also a function decorator.
-
-    A plain class rather than `contextlib.contextmanager`: nn enters a name scope per neuron per
-    example, and this is several times cheaper.
-    """
+    A slotted class: nn enters a scope per neuron per example, so it must be cheap."""
 
     __slots__ = ("_grad_enabled", "_scope", "_tokens")
 
     def __init__(self, grad_enabled: bool | None = None, scope: str | None = None) -> None:
-        self._grad_enabled = grad_enabled
-        self._scope = scope
-        self._tokens: list[Token] = []
+        self._grad_enabled, self._scope = grad_enabled, scope
+        self._tokens: list[Token[Recording]] = []
 
     def __enter__(self) -> None:
         enabled, scope = current()
@@ -40,18 +33,18 @@ class _Setting:
             enabled = self._grad_enabled
         if self._scope is not None:
             scope = f"{scope}.{self._scope}" if scope else self._scope
-        self._tokens.append(_recording.set(Recording(enabled, scope)))
+        self._tokens.append(_recording.set((enabled, scope)))
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         _recording.reset(self._tokens.pop())
 
-    def __call__(self, fn: Callable) -> Callable:
+    def __call__(self, fn: F) -> F:
         @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             with _Setting(self._grad_enabled, self._scope):  # one per call: safe across threads
                 return fn(*args, **kwargs)
 
-        return wrapper
+        return wrapper  # type: ignore[return-value]
 
 
 def no_grad() -> _Setting:
@@ -60,19 +53,31 @@ def no_grad() -> _Setting:
 
 
 def enable_grad() -> _Setting:
-    """Record the graph again, even inside `no_grad` (used by create-graph backward)."""
+    """Record the graph again, even inside `no_grad` (used by create-graph passes)."""
     return _Setting(grad_enabled=True)
 
 
 def is_grad_enabled() -> bool:
-    return current().grad_enabled
+    return current()[0]
 
 
 def name_scope(name: str) -> _Setting:
-    """Tag every Value created inside with a dotted scope name (nested scopes join with '.').
-
-    viz uses the tag to group, say, one neuron's nodes into a cluster.
-    """
+    """Tag every Value created inside with a dotted scope name (nested scopes join with '.');
+    viz draws a scope as a box (`nn` puts each neuron in `layers.0.neurons.3`)."""
     if not isinstance(name, str) or not name:
         raise TypeError(f"name_scope() needs a non-empty str, got {name!r}")
     return _Setting(scope=name)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector inside the block (nn.fit does): every collection
+    re-scans the live graph, about half of a training step. Graphs hold no reference cycles,
+    so reference counting frees each when dropped; cycles of your own wait for the collector."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -1,13 +1,12 @@
-"""The op table: each op's value and its local derivatives, defined once.
+"""The op table: every op's value and local derivatives, each written once, as a row
+`Op(name, value, rule)`. Adding an op is one row here, one `Value` method, one test row.
 
-`value` takes floats and returns a float, raising a clear error outside the op's domain.
-`local_grads(out, *inputs)` returns d(out)/d(input) for each input. It is written with
-operators and the helpers below only, so the same rule runs on floats (a normal backward pass)
-and on Values (a create-graph pass, which is how higher-order derivatives come for free).
-
-Both also accept numpy arrays (one number per example of a batch), which is how a compiled
-program (`autograd_core.compiled`) replays a graph over a whole batch. The float path is
-checked first and stays the fast one; errors on arrays name the op and the offending element.
+- `value(*inputs)` is the op on floats. Outside its domain it raises an error naming the op and
+  the number (`log() needs a positive input, got -1.0`); NaN and inf give IEEE results.
+- `rule(m, out, *inputs)` gives d(out)/d(input) per input, written with arithmetic and the math
+  namespace `m` only (`m.cos(a)`). Each consumer passes its own `m`: `FLOAT` below for backward,
+  Values for create-graph (so higher derivatives come free), arrays for compile, symbols for
+  printed formulas. A rule never asks what it holds.
 """
 
 from __future__ import annotations
@@ -17,137 +16,54 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-import numpy as np
+Rule = Callable[..., tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
 class Op:
+    """One row: `name` is how code calls it (`tanh(x)`), `symbol` the operator a reader sees
+    (`x / y`), and `n` the number baked into `x ** n` (the `power` family)."""
+
     name: str
     value: Callable[..., float]
-    local_grads: Callable[..., tuple]
+    rule: Rule
+    symbol: str = ""
+    n: float | None = None
+
+    @property
+    def display(self) -> str:
+        """The name drawings show: '+', '/', '**2', 'tanh'."""
+        return f"**{self.n:g}" if self.n is not None else self.symbol or self.name
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled by name: rows hold lambdas
+        return (power, (self.n,)) if self.n is not None else (OPS.get, (self.name,))
 
 
-# --- helpers that work on a float, a Value or a numpy array -----------------------------------
+# --- the math namespace on floats: IEEE results, never an exception ------------------------
 
 
-def _data(x) -> float:
-    if isinstance(x, float):
-        return x
-    return x if isinstance(x, np.ndarray) else x.data
-
-
-def _ln(x):
-    if isinstance(x, float):
-        return math.log(x)
-    return np.log(x) if isinstance(x, np.ndarray) else x.log()
-
-
-def _sin(x):
-    if isinstance(x, float):
-        return math.sin(x)
-    return np.sin(x) if isinstance(x, np.ndarray) else x.sin()
-
-
-def _cos(x):
-    if isinstance(x, float):
-        return math.cos(x)
-    return np.cos(x) if isinstance(x, np.ndarray) else x.cos()
-
-
-def _step(x) -> float:
-    """d relu / dx: 1 above zero, 0 at and below (a constant, so its own derivative is 0)."""
-    if isinstance(x, float):
-        return 1.0 if x > 0 else 0.0
-    d = _data(x)
-    if isinstance(d, float):
-        return 1.0 if d > 0 else 0.0
-    return (d > 0) * 1.0  # an array: 1.0 or 0.0 per element
-
-
-def _sign(x) -> float:
-    d = x if isinstance(x, float) else _data(x)
-    if isinstance(d, float):
-        return 1.0 if d > 0 else -1.0 if d < 0 else 0.0
-    return (d > 0) * 1.0 - (d < 0) * 1.0
-
-
-def _power(x, n: float):
-    """x ** n, but +inf where a float x is 0 and n < 0: a derivative that blows up, not an error."""
-    if isinstance(x, float) and x == 0.0 and n < 0:
-        return math.inf
-    return x**n
-
-
-# --- values, with errors that name the op and the number -------------------------------------
-
-
-def _first(mask, *arrays) -> tuple | None:
-    """The first batch element where `mask` holds: (its index, each array's number there)."""
-    if not np.any(mask):
-        return None
-    i = int(np.argmax(mask))
-    return (i, *(float(np.broadcast_to(x, np.shape(mask)).flat[i]) for x in arrays))
-
-
-def _checked(name: str, fn: Callable[[float], float], array_fn: Callable) -> Callable:
-    def value(a):
-        if not isinstance(a, float):
-            return _checked_array(name, array_fn, a)
+def _ieee(fn: Callable[[float], float]) -> Callable[[float], float]:
+    def ieee(x: float) -> float:
         try:
-            return fn(a)
+            return fn(x)
         except OverflowError:
-            raise OverflowError(f"{name}() overflows a float at {a!r}") from None
-        except ValueError:
-            raise ValueError(f"{name}() is undefined at {a!r}") from None
+            return math.inf
+        except ValueError:  # cos(inf), log(-1): not a number
+            return math.nan
 
-    value.__name__ = name
-    return value
-
-
-def _checked_array(name: str, array_fn: Callable, a: np.ndarray) -> np.ndarray:
-    """`array_fn(a)`, with the float path's errors: inf from a finite input, nan from a number."""
-    with np.errstate(all="ignore"):
-        out = array_fn(a)
-    if bad := _first(np.isinf(out) & np.isfinite(a), a):
-        raise OverflowError(f"{name}() overflows a float at {bad[1]!r} (batch element {bad[0]})")
-    if bad := _first(np.isnan(out) & ~np.isnan(a), a):
-        raise ValueError(f"{name}() is undefined at {bad[1]!r} (batch element {bad[0]})")
-    return out
+    return ieee
 
 
-def _log(a: float) -> float:
-    if not isinstance(a, float):
-        if bad := _first(a <= 0, a):
-            raise ValueError(
-                f"log() needs a positive input, got {bad[1]!r} (batch element {bad[0]})"
-            )
-        return np.log(a)
-    if a <= 0:
-        raise ValueError(f"log() needs a positive input, got {a!r}")
-    return math.log(a)
-
-
-def _sqrt(a: float) -> float:
-    if not isinstance(a, float):
-        if bad := _first(a < 0, a):
-            raise ValueError(
-                f"sqrt() needs a non-negative input, got {bad[1]!r} (batch element {bad[0]})"
-            )
-        return np.sqrt(a)
-    if a < 0:
-        raise ValueError(f"sqrt() needs a non-negative input, got {a!r}")
-    return math.sqrt(a)
-
-
-def _tanh(a: float) -> float:
-    return math.tanh(a) if isinstance(a, float) else np.tanh(a)
-
-
-def _relu(a: float) -> float:
-    if isinstance(a, float):
-        return a if a > 0 else 0.0
-    return np.fmax(a, 0.0)  # as the float path: NaN gives 0.0
+def _pow(x: float, n: float) -> float:
+    """x ** n, with inf where the float operator raises (0 ** -1, overflow), nan for complex."""
+    try:
+        out = x**n
+    except (ZeroDivisionError, OverflowError):
+        odd = float(n).is_integer() and n % 2 == 1
+        return -math.inf if odd and math.copysign(1.0, x) < 0 else math.inf
+    return out if isinstance(out, float | int) else math.nan
 
 
 def _sigmoid(a: float) -> float:
@@ -157,101 +73,111 @@ def _sigmoid(a: float) -> float:
     return e / (1.0 + e)
 
 
-def _sigmoid_array(a: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(a))  # exp(-a) where a >= 0 and exp(a) below: the float path's two branches
-    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+MATH = ("exp", "log", "sin", "cos", "tanh", "sigmoid", "pow", "step", "sign")  # every `m` has these
+
+
+class FLOAT:
+    """The namespace `m` on floats."""
+
+    exp, log, sin, cos = _ieee(math.exp), _ieee(math.log), _ieee(math.sin), _ieee(math.cos)
+    tanh, sigmoid, pow = staticmethod(math.tanh), staticmethod(_sigmoid), staticmethod(_pow)
+
+    step = staticmethod(lambda a: 1.0 if a > 0 else 0.0)  # relu's slope, a constant
+    sign = staticmethod(lambda a: 1.0 if a > 0 else -1.0 if a < 0 else 0.0)
+
+
+# --- values on floats, with the errors users read -------------------------------------------
+
+
+def _checked(name: str, fn: Callable[[float], float], need: str = "", ok: Any = None) -> Any:
+    """`fn` with the op's errors: an input outside `ok` needs `need`; overflow is an error."""
+
+    def value(a: float) -> float:
+        if ok is not None and not ok(a) and math.isfinite(a):
+            raise ValueError(f"{name}() needs {need}, got {a!r}")
+        try:
+            return fn(a)
+        except OverflowError:
+            raise OverflowError(f"{name}() overflows a float at {a!r}") from None
+        except ValueError:  # a non-finite input: IEEE gives nan
+            return math.nan
+
+    return value
 
 
 def _divide(a: float, b: float) -> float:
-    if not isinstance(b, float):
-        if bad := _first(b == 0, a, b):
-            raise ZeroDivisionError(
-                f"division by zero: {bad[1]!r} / {bad[2]!r} (batch element {bad[0]})"
-            )
-        return a / b
     if b == 0:
         raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
     return a / b
 
 
-def _pow_number(a: float, n: float) -> float:
-    if not isinstance(a, float):
-        return _pow_array(a, n)
+def _pow_value(a: float, b: float) -> float:
+    if a <= 0 and a > -math.inf:
+        raise ValueError(
+            f"x ** y with a Value exponent needs a positive base (d/dy is log(x)), got {a!r}; "
+            "use a plain number exponent for other bases"
+        )
+    return _power_value(a, b)
+
+
+def _power_value(a: float, n: float) -> float:
     if a == 0 and n < 0:
         raise ZeroDivisionError(f"0.0 ** {n!r} divides by zero")
-    if a < 0 and not float(n).is_integer():
+    if -math.inf < a < 0 and not float(n).is_integer():
         raise ValueError(f"a negative base {a!r} needs an integer exponent, got {n!r}")
     try:
-        return a**n
+        return float(a**n)
     except OverflowError:
         raise OverflowError(f"{a!r} ** {n!r} overflows a float") from None
 
 
-def _pow_array(a, n) -> np.ndarray:
-    """`_pow_number` on a batch: the same three errors, naming the first offending element."""
-    if bad := _first((a == 0) & (n < 0), a, n):
-        raise ZeroDivisionError(f"0.0 ** {bad[2]!r} divides by zero (batch element {bad[0]})")
-    if bad := _first((a < 0) & (np.floor(n) != n), a, n):
-        raise ValueError(
-            f"a negative base {bad[1]!r} needs an integer exponent, got {bad[2]!r} "
-            f"(batch element {bad[0]})"
-        )
-    with np.errstate(all="ignore"):
-        out = np.power(a, n)
-    if bad := _first(np.isinf(out) & np.isfinite(a) & np.isfinite(n), a, n):
-        raise OverflowError(f"{bad[1]!r} ** {bad[2]!r} overflows a float (batch element {bad[0]})")
-    return out
+def _relu(a: float) -> float:
+    return 0.0 if a <= 0 else a  # relu(nan) is nan
 
 
-def _pow_value(a: float, b: float) -> float:
-    if isinstance(a, float):
-        if a <= 0:
-            _bad_pow_base(a)
-        if not isinstance(b, float):  # one base, an exponent per example
-            return _pow_array(a, b)
-    elif bad := _first(a <= 0, a):
-        _bad_pow_base(bad[1])
-    return _pow_number(a, b)
+def _softplus(a: float) -> float:
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))  # log(1 + e^a), never overflowing
 
 
-def _bad_pow_base(a: float) -> None:
-    raise ValueError(
-        f"x ** y with a Value exponent needs a positive base (d/dy is log(x)), got {a!r}; "
-        "use a plain number exponent for other bases"
-    )
+# --- the table ------------------------------------------------------------------------------
 
-
-# --- the table -------------------------------------------------------------------------------
+_exp = _checked("exp", math.exp)
+_log = _checked("log", math.log, "a positive input", lambda a: a > 0)
+_log1p = _checked("log1p", math.log1p, "an input above -1", lambda a: a > -1)
+_sqrt = _checked("sqrt", math.sqrt, "a non-negative input", lambda a: a >= 0)
 
 # operator.add and friends are a + b etc. in C: the hottest rows skip a Python call.
-ADD = Op("+", operator.add, lambda out, a, b: (1.0, 1.0))
-SUB = Op("-", operator.sub, lambda out, a, b: (1.0, -1.0))
-MUL = Op("*", operator.mul, lambda out, a, b: (b, a))
-DIV = Op("/", _divide, lambda out, a, b: (1 / b, -out / b))
-POW = Op("**", _pow_value, lambda out, a, b: (b * a ** (b - 1), out * _ln(a)))
-NEG = Op("neg", operator.neg, lambda out, a: (-1.0,))
-IDENTITY = Op("id", lambda a: a, lambda out, a: (1.0,))
-EXP = Op("exp", _checked("exp", math.exp, np.exp), lambda out, a: (out,))
-LOG = Op("log", _log, lambda out, a: (1 / a,))
-TANH = Op("tanh", _tanh, lambda out, a: (1 - out * out,))
-SIGMOID = Op(
-    "sigmoid", _checked("sigmoid", _sigmoid, _sigmoid_array), lambda out, a: (out * (1 - out),)
-)
-RELU = Op("relu", _relu, lambda out, a: (_step(a),))
-SIN = Op("sin", _checked("sin", math.sin, np.sin), lambda out, a: (_cos(a),))
-COS = Op("cos", _checked("cos", math.cos, np.cos), lambda out, a: (-_sin(a),))
-SQRT = Op("sqrt", _sqrt, lambda out, a: (0.5 * _power(out, -1),))
-ABS = Op("abs", abs, lambda out, a: (_sign(a),))
+# fmt: off
+ADD = Op("add", operator.add, lambda m, out, a, b: (1.0, 1.0), "+")
+SUB = Op("sub", operator.sub, lambda m, out, a, b: (1.0, -1.0), "-")
+MUL = Op("mul", operator.mul, lambda m, out, a, b: (b, a), "*")
+DIV = Op("div", _divide, lambda m, out, a, b: (1 / b, -out / b), "/")
+POW = Op("pow_value", _pow_value, lambda m, out, a, b: (b * m.pow(a, b - 1), out * m.log(a)), "**")
+NEG = Op("neg", operator.neg, lambda m, out, a: (-1.0,))
+IDENTITY = Op("id", lambda a: a, lambda m, out, a: (1.0,))
+EXP = Op("exp", _exp, lambda m, out, a: (out,))
+LOG = Op("log", _log, lambda m, out, a: (1 / a,))
+TANH = Op("tanh", math.tanh, lambda m, out, a: (1 - out * out,))
+SIGMOID = Op("sigmoid", _sigmoid, lambda m, out, a: (out * (1 - out),))
+RELU = Op("relu", _relu, lambda m, out, a: (m.step(a),))
+SIN = Op("sin", FLOAT.sin, lambda m, out, a: (m.cos(a),))
+COS = Op("cos", FLOAT.cos, lambda m, out, a: (-m.sin(a),))
+SQRT = Op("sqrt", _sqrt, lambda m, out, a: (0.5 * m.pow(out, -1),))
+ABS = Op("abs", abs, lambda m, out, a: (m.sign(a),))
+SOFTPLUS = Op("softplus", _softplus, lambda m, out, a: (m.sigmoid(a),))
+LOG1P = Op("log1p", _log1p, lambda m, out, a: (1 / (1 + a),))
+# fmt: on
+
+OPS: dict[str, Op] = {row.name: row for row in list(globals().values()) if isinstance(row, Op)}
+"""Every row above by name; the `power` family (one op per exponent) comes from `power(n)`."""
 
 
 @lru_cache(maxsize=256)
 def power(n: float) -> Op:
     """x ** n for a fixed number n: the exponent is part of the op, not an input."""
-    return Op(f"**{n:g}", lambda a: _pow_number(a, n), lambda out, a: (n * _power(a, n - 1),))
-
-
-OPS: dict[str, Op] = {
-    op.name: op
-    for op in (ADD, SUB, MUL, DIV, POW, NEG, IDENTITY, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS)
-    + (SQRT, ABS)
-}
+    return Op(
+        "power",
+        lambda a: _power_value(a, n),
+        lambda m, out, a: (n * m.pow(a, n - 1) if n else 0.0,),  # (x ** 0)' is 0, even at 0
+        n=n,
+    )

@@ -1,9 +1,12 @@
-"""Value: one scalar node of the graph, with its parents and local derivatives."""
+"""Value: a number that remembers how it was computed; backward() applies the chain rule."""
 
 from __future__ import annotations
 
 import numbers
+import operator
+from collections.abc import Callable
 from contextlib import nullcontext
+from typing import Any, Literal, overload
 
 from . import ops
 from .context import current, enable_grad
@@ -12,40 +15,115 @@ from .graph import topological_order
 _new = object.__new__
 
 
+# --- building nodes: each op method is made here from its table row -------------------------
+
+
+def _unary(op: ops.Op) -> Callable[[Value], Value]:
+    """The method of a one-input op: its value, its input and d(out)/d(in), in a new node.
+    This is the hot path of every forward pass, so the node is filled in right here."""
+    value, rule, FLOAT = op.value, op.rule, ops.FLOAT
+
+    def method(a: Value) -> Value:
+        x = a._data
+        data = value(x)
+        enabled, scope = current()
+        node = _new(Value)
+        node._data, node.grad, node.label, node.scope = data, 0.0, None, scope
+        node._g, node._visit = 0.0, None
+        if enabled:
+            node._op, node._a, node._b, node._db = op, a, None, 0.0
+            (node._da,) = rule(FLOAT, data, x)
+        else:
+            node._op, node._a, node._b, node._da, node._db = None, None, None, 0.0, 0.0
+        return node
+
+    return method
+
+
+def _binary(op: ops.Op, reflected: bool = False) -> Callable[[Value, Value | float], Value]:
+    """The method of a two-input op; a number becomes a constant leaf. `reflected`: `2 * x`."""
+    value, rule, FLOAT = op.value, op.rule, ops.FLOAT
+
+    def method(a: Any, b: Any) -> Value:
+        if type(a) is not Value or type(b) is not Value:
+            a, b = _as_value(a), _as_value(b)
+            if a is None or b is None:
+                return NotImplemented  # type: ignore[no-any-return]
+        x, y = a._data, b._data
+        data = value(x, y)
+        enabled, scope = current()
+        node = _new(Value)
+        node._data, node.grad, node.label, node.scope = data, 0.0, None, scope
+        node._g, node._visit = 0.0, None
+        if enabled:
+            node._op, node._a, node._b = op, a, b
+            node._da, node._db = rule(FLOAT, data, x, y)
+        else:
+            node._op, node._a, node._b, node._da, node._db = None, None, None, 0.0, 0.0
+        return node
+
+    return (lambda self, other: method(other, self)) if reflected else method
+
+
+def _compare(compare: Callable[[float, float], bool]) -> Callable[[Value, Value | float], bool]:
+    def method(self: Value, other: Any) -> bool:
+        number = other._data if isinstance(other, Value) else _as_float(other)
+        if number is not None:
+            return compare(self._data, number)
+        if compare in (operator.eq, operator.ne):
+            return NotImplemented  # type: ignore[no-any-return]
+        raise TypeError(f"cannot compare a Value with {type(other).__name__}: {other!r:.80}")
+
+    return method
+
+
 class Value:
-    """A scalar that remembers how it was computed.
+    """A scalar node of the graph.
 
-    `data` is the number; `grad` is d(root)/d(self) after `root.backward()`. Every op has one or
-    two inputs, so a node keeps its parents in two slots, `_a` and `_b` (None when absent), with
-    the local derivatives `_da` = d(self)/d(a) and `_db` = d(self)/d(b), recorded when the op ran.
-    Slots, not tuples: each node is then the only object the garbage collector tracks, which
-    makes building a graph several times faster. `parents` and `local_grads` give tuples.
-    `_visit` marks the nodes one backward pass has ordered (see `_interior_order`).
-    Leaves (inputs, parameters, constants) have no parents. No closures, so a dropped graph is
-    freed at once by reference counting.
-    """
+    >>> x = Value(3.0, label="x")
+    >>> y = x * x + 1          # ops record their inputs and local derivatives
+    >>> y.backward()           # the chain rule, from y back to the leaves
+    >>> y.data, x.grad         # y = x² + 1 and dy/dx = 2x
+    (10.0, 6.0)
 
-    __slots__ = ("data", "grad", "label", "scope", "_op", "_a", "_b", "_da", "_db", "_visit")
-    __array_ufunc__ = None  # numpy defers to our operators: np.float64(2) * x is a Value
+    `data` is the number, `grad` is d(root)/d(self) after `root.backward()`. A node made by an
+    op keeps the op, its `parents` (at most two) and `local_grads`, the numbers d(self)/d(parent)
+    recorded when the op ran; leaves (inputs, parameters, constants) have none. Values compare by
+    their numbers, as floats do, and hash by identity. `np.exp(x)` calls `x.exp()`.
+
+    Inside, slots `_a`, `_b`, `_da`, `_db` hold parents and local derivatives: one object per
+    node, no closures, so a dropped graph is freed at once by reference counting. `_g` is a
+    backward pass's running sum, `_visit` a traversal's mark."""
+
+    __slots__ = ("_data", "grad", "label", "scope", "_op", "_a", "_b", "_da", "_db", "_g", "_visit")
+    __hash__ = object.__hash__
 
     def __init__(self, data: float, label: str | None = None) -> None:
-        if type(data) is not float:
-            if isinstance(data, bool) or not isinstance(data, numbers.Real):
-                raise TypeError(f"Value() needs a real number, got {type(data).__name__}: {data!r}")
-            data = float(data)
-        self.data = data
-        self.grad = 0.0
-        self.label = label
-        self.scope = current().scope
+        self._data, self.grad, self.label = _number(data, "Value()"), 0.0, label
+        self.scope: str | None = current()[1]
         self._op: ops.Op | None = None
         self._a: Value | None = None
         self._b: Value | None = None
-        self._da = self._db = self._visit = None
+        self._da, self._db, self._g = 0.0, 0.0, 0.0
+        self._visit: object = None
+
+    @property
+    def data(self) -> float:
+        """The number. Assigning it (as an optimizer step does) checks it is a real number."""
+        return self._data
+
+    @data.setter
+    def data(self, value: float) -> None:
+        self._data = _number(value, "Value.data")
+
+    def item(self) -> float:
+        """The number, as PyTorch's `tensor.item()`: the same as `.data`."""
+        return self._data
 
     @property
     def op(self) -> str:
         """The op's display name ('+', 'tanh', '**2', ...), or '' for a leaf."""
-        return self._op.name if self._op else ""
+        return self._op.display if self._op else ""
 
     @property
     def is_leaf(self) -> bool:
@@ -54,244 +132,193 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The op's inputs, in order."""
-        if self._a is None:
-            return ()
-        return (self._a,) if self._b is None else (self._a, self._b)
+        return () if self._a is None else (self._a,) if self._b is None else (self._a, self._b)
 
     @property
-    def local_grads(self) -> tuple:
+    def local_grads(self) -> tuple[float, ...]:
         """d(self)/d(parent) for each parent, as recorded when the op ran."""
-        if self._a is None:
-            return ()
-        return (self._da,) if self._b is None else (self._da, self._db)
+        return () if self._a is None else (self._da,) if self._b is None else (self._da, self._db)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        return f"Value(data={self._data!r}, grad={self.grad!r}{label})"
+
+    def __format__(self, spec: str) -> str:
+        return format(self._data, spec) if spec else repr(self)
 
     def __float__(self) -> float:
-        return self.data
+        raise TypeError(
+            "a Value is not a float: math.tanh(x) or float(x) would drop the graph. Use its own "
+            "ops to keep it (x.tanh(), x.exp(), ...), or x.data (or x.item()) for the number"
+        )
 
-    # Ordering compares data, so `max(values)` and `score > 0` work. `==` stays identity: Values
-    # are dict keys and set members, and equal numbers are still different nodes.
-    def __lt__(self, other) -> bool:
-        return self.data < _data_of(other)
+    # Comparisons are by the numbers, as floats compare.
+    __eq__, __ne__ = _compare(operator.eq), _compare(operator.ne)  # type: ignore[assignment]
+    __lt__, __le__ = _compare(operator.lt), _compare(operator.le)
+    __gt__, __ge__ = _compare(operator.gt), _compare(operator.ge)
 
-    def __le__(self, other) -> bool:
-        return self.data <= _data_of(other)
+    # The ops: one method per row of the table in ops.py.
+    __add__, __radd__ = _binary(ops.ADD), _binary(ops.ADD, reflected=True)
+    __sub__, __rsub__ = _binary(ops.SUB), _binary(ops.SUB, reflected=True)
+    __mul__, __rmul__ = _binary(ops.MUL), _binary(ops.MUL, reflected=True)
+    __truediv__, __rtruediv__ = _binary(ops.DIV), _binary(ops.DIV, reflected=True)
+    __rpow__ = _binary(ops.POW, reflected=True)
+    __neg__, __abs__, abs = _unary(ops.NEG), _unary(ops.ABS), _unary(ops.ABS)
+    exp, log, log1p, sqrt = _unary(ops.EXP), _unary(ops.LOG), _unary(ops.LOG1P), _unary(ops.SQRT)
+    tanh, sigmoid, relu = _unary(ops.TANH), _unary(ops.SIGMOID), _unary(ops.RELU)
+    softplus, sin, cos = _unary(ops.SOFTPLUS), _unary(ops.SIN), _unary(ops.COS)
 
-    def __gt__(self, other) -> bool:
-        return self.data > _data_of(other)
-
-    def __ge__(self, other) -> bool:
-        return self.data >= _data_of(other)
-
-    # --- ops: each is one row of the table in ops.py -----------------------------------------
-
-    def __add__(self, other):
-        return _binary(ops.ADD, self, other)
-
-    def __radd__(self, other):
-        return _binary(ops.ADD, other, self)
-
-    def __sub__(self, other):
-        return _binary(ops.SUB, self, other)
-
-    def __rsub__(self, other):
-        return _binary(ops.SUB, other, self)
-
-    def __mul__(self, other):
-        return _binary(ops.MUL, self, other)
-
-    def __rmul__(self, other):
-        return _binary(ops.MUL, other, self)
-
-    def __truediv__(self, other):
-        return _binary(ops.DIV, self, other)
-
-    def __rtruediv__(self, other):
-        return _binary(ops.DIV, other, self)
-
-    def __rpow__(self, other):
-        return _binary(ops.POW, other, self)
-
-    def __neg__(self) -> Value:
-        return _unary(ops.NEG, self)
+    def __pow__(self, other: Value | float) -> Value:
+        """`x ** 2` bakes the number into the op; `x ** y` with a Value y differentiates both."""
+        if isinstance(other, Value):
+            return _pow_value(self, other)
+        n = _as_float(other)
+        return NotImplemented if n is None else _unary(ops.power(n))(self)
 
     def __pos__(self) -> Value:
         return self
 
-    def __abs__(self) -> Value:
-        return _unary(ops.ABS, self)
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickled with its graph as a flat table (any depth) that refers to the leaves as
+        objects: a model's outputs and parameters pickled together stay one graph."""
+        if self._a is None:
+            return super().__reduce_ex__(protocol)
+        interior = [node for node in topological_order(self) if node._a is not None]
+        row = {node: i for i, node in enumerate(interior)}
+        table = [
+            (n._data, n.grad, n.label, n.scope, n._op, n._da, n._db)
+            + tuple(row.get(p, p) for p in n.parents)
+            for n in interior
+        ]
+        return (_unpickle_graph, (table,))
 
-    def __pow__(self, other):
-        """`x ** 2` bakes the number into the op; `x ** y` with a Value y differentiates both."""
-        if isinstance(other, Value):
-            return _binary(ops.POW, self, other)
-        if _is_number(other):
-            return _unary(ops.power(float(other)), self)
-        return NotImplemented
+    def backward(self, grad: float = 1.0) -> None:
+        """Set `.grad` of every node this one depends on to d(self)/d(node), times `grad`.
 
-    def exp(self) -> Value:
-        return _unary(ops.EXP, self)
-
-    def log(self) -> Value:
-        return _unary(ops.LOG, self)
-
-    def tanh(self) -> Value:
-        return _unary(ops.TANH, self)
-
-    def sigmoid(self) -> Value:
-        return _unary(ops.SIGMOID, self)
-
-    def relu(self) -> Value:
-        return _unary(ops.RELU, self)
-
-    def sin(self) -> Value:
-        return _unary(ops.SIN, self)
-
-    def cos(self) -> Value:
-        return _unary(ops.COS, self)
-
-    def sqrt(self) -> Value:
-        return _unary(ops.SQRT, self)
-
-    def abs(self) -> Value:
-        return _unary(ops.ABS, self)
-
-    # --- backward ----------------------------------------------------------------------------
-
-    def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> None:
-        """Fill `.grad` of every node this one depends on, seeding this node with `grad`.
-
-        Interior nodes show this pass's gradient; leaves (inputs, parameters, constants)
-        accumulate across calls, as PyTorch's `.grad` does, so zero them between steps. With
-        `create_graph=True` every `.grad` is itself a Value that can be differentiated again.
+        Interior nodes show this pass's gradient. Leaves (inputs, parameters, constants)
+        accumulate across calls, as in PyTorch: each pass adds its total once, so a second
+        identical call exactly doubles them; zero them between steps (`model.zero_grad()`).
+        `.grad` is a number: `gradients(root, create_graph=True)` gives differentiable ones.
         """
-        if create_graph:
-            for node, g in gradients(self, grad, create_graph=True).items():
-                node.grad = node.grad + g if node._a is None else g
-            return
-        if not _is_number(grad):
+        seed = _as_float(grad)
+        if seed is None:
             raise TypeError(f"backward() needs a number to seed with, got {grad!r}")
-        if self._a is None:  # a leaf: nothing to propagate
-            self.grad += float(grad)
+        _backprop(self, seed)
+
+
+_pow_value, _identity = _binary(ops.POW), _unary(ops.IDENTITY)
+
+
+def _unpickle_graph(table: list[tuple[Any, ...]]) -> Value:
+    nodes: list[Value] = []
+    for data, grad, label, scope, op, da, db, *parents in table:
+        node = _new(Value)
+        node._data, node.grad, node.label, node.scope, node._op = data, grad, label, scope, op
+        node._a, node._b = (nodes[p] if type(p) is int else p for p in (*parents, None)[:2])
+        node._da, node._db, node._g, node._visit = da, db, 0.0, None
+        nodes.append(node)
+    return nodes[-1]
+
+
+# --- the chain rule ----------------------------------------------------------------------------
+
+
+def _backprop(root: Value, seed: Any, grads: dict[Value, Any] | None = None) -> None:
+    """The chain rule over a reverse topological order (so a node's gradient is complete before
+    it is passed on): d(root)/d(node) goes to `grads[node]`, or to `.grad` (interior: set;
+    leaves: add). Running sums live in `_g`, 0.0 between passes. A Value seed makes a
+    create-graph pass: rules run on Values, so the gradients are Values too."""
+    order = topological_order(root)
+    root._g = seed
+    try:
+        if grads is None:  # backward(): the hot path, straight into .grad
+            for node in reversed(order):
+                g, node._g, a = node._g, 0.0, node._a
+                if a is None:
+                    node.grad += g
+                    continue
+                node.grad = g
+                a._g += node._da * g
+                b = node._b
+                if b is not None:
+                    b._g += node._db * g
             return
-        order = _interior_order(self)
+        create_graph = isinstance(seed, Value)
+        with enable_grad() if create_graph else nullcontext():
+            for node in reversed(order):
+                g, node._g = node._g, 0.0
+                grads[node] = g
+                if node._op is None:
+                    continue
+                local_grads = (
+                    node._op.rule(VALUES, node, *node.parents) if create_graph else node.local_grads
+                )
+                for parent, local in zip(node.parents, local_grads):
+                    term, total = local * g, parent._g
+                    parent._g = term if create_graph and type(total) is float else total + term
+    except BaseException:  # an interrupted pass leaves every running sum at 0.0 again
         for node in order:
-            node.grad = 0.0
-        self.grad = float(grad)
-        for node in reversed(order):
-            g = node.grad
-            a = node._a
-            a.grad += node._da * g
-            b = node._b
-            if b is not None:
-                b.grad += node._db * g
+            node._g = 0.0
+        raise
 
 
-def _interior_order(root: Value) -> list[Value]:
-    """The interior nodes (those with parents) under `root`, parents first: backward's order.
+@overload
+def gradients(
+    root: Value, seed: float = ..., *, create_graph: Literal[False] = ...
+) -> dict[Value, float]: ...
+@overload
+def gradients(
+    root: Value, seed: Value | float = ..., *, create_graph: Literal[True]
+) -> dict[Value, Value]: ...
+def gradients(root: Value, seed: Value | float = 1.0, *, create_graph: bool = False) -> Any:
+    """d(root)/d(node) for every node root depends on, as a dict; no `.grad` is touched. With
+    `create_graph=True` they are Values that can be differentiated again.
 
-    Like `topological_order`, but it skips leaves, which backward only accumulates into, and it
-    marks visited nodes with a token in a slot instead of a set, so a graph of a million nodes
-    costs no big hash table. Two passes over the same graph at once would confuse the marks,
-    but they would race on `.grad` anyway.
-    """
-    token = object()
-    root._visit = token
-    order: list[Value] = []
-    stack = [root]
-    while stack:
-        node = stack[-1]
-        a = node._a
-        if a._a is not None and a._visit is not token:
-            a._visit = token
-            stack.append(a)
-            continue
-        b = node._b
-        if b is not None and b._a is not None and b._visit is not token:
-            b._visit = token
-            stack.append(b)
-            continue
-        order.append(stack.pop())
-    return order
-
-
-def _is_number(x) -> bool:
-    if type(x) is float or type(x) is int:  # the common case, without the slower ABC check
-        return True
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _data_of(x) -> float:
-    if isinstance(x, Value):
-        return x.data
-    if _is_number(x):
-        return x
-    raise TypeError(f"cannot compare a Value with {type(x).__name__}: {x!r}")
-
-
-def _as_value(x) -> Value | None:
-    if isinstance(x, Value):
-        return x
-    return Value(x) if _is_number(x) else None
-
-
-# The two functions below are the hot path of every forward pass, so they build the node inline.
-
-
-def _unary(op: ops.Op, a: Value) -> Value:
-    x = a.data
-    data = op.value(x)
-    enabled, scope = current()
-    node = _new(Value)
-    node.data, node.grad, node.label, node.scope, node._visit = data, 0.0, None, scope, None
-    if enabled:
-        node._op, node._a, node._b, node._db = op, a, None, None
-        (node._da,) = op.local_grads(data, x)
-    else:
-        node._op = node._a = node._b = node._da = node._db = None
-    return node
-
-
-def _binary(op: ops.Op, a, b):
-    if type(a) is not Value or type(b) is not Value:
-        a, b = _as_value(a), _as_value(b)
-        if a is None or b is None:
-            return NotImplemented
-    x, y = a.data, b.data
-    data = op.value(x, y)
-    enabled, scope = current()
-    node = _new(Value)
-    node.data, node.grad, node.label, node.scope, node._visit = data, 0.0, None, scope, None
-    if enabled:
-        node._op, node._a, node._b = op, a, b
-        node._da, node._db = op.local_grads(data, x, y)
-    else:
-        node._op = node._a = node._b = node._da = node._db = None
-    return node
-
-
-def gradients(root: Value, seed=1.0, *, create_graph: bool = False) -> dict[Value, object]:
-    """d(root)/d(node) for every node root depends on, as a dict; no `.grad` is touched.
-
-    This is what `grad()` builds on: it must not disturb the `.grad` of an outer computation.
-
-    The chain rule over a reverse topological order: each node's grad is complete before it is
-    passed on, since everything that uses it comes later in the order. With `create_graph` the
-    local derivatives are re-evaluated from the op rules on Values, so the grads are Values too.
+    >>> x = Value(3.0); gradients(x * x)[x]
+    6.0
     """
     if create_graph and not isinstance(seed, Value):
         seed = Value(seed)
-    grads = {root: seed}
-    with enable_grad() if create_graph else nullcontext():
-        for node in reversed(topological_order(root)):
-            if node._a is None:
-                continue
-            g = grads[node]
-            parents = node.parents
-            local_grads = node._op.local_grads(node, *parents) if create_graph else node.local_grads
-            for parent, local in zip(parents, local_grads):
-                grads[parent] = grads.get(parent, 0.0) + local * g
+    grads: dict[Value, Any] = {}
+    _backprop(root, seed, grads)
     return grads
+
+
+class VALUES:
+    """The namespace `m` on Values (create-graph passes): results are nodes, so a derivative can
+    be differentiated again. `pow` gives inf where `FLOAT.pow` does (sqrt' at 0), not an error."""
+
+    exp, log, sin, cos = Value.exp, Value.log, Value.sin, Value.cos
+    tanh, sigmoid = Value.tanh, Value.sigmoid
+
+    @staticmethod
+    def pow(x: Value, n: Value | float) -> Value:
+        e = n._data if isinstance(n, Value) else n
+        op = ops.POW if isinstance(n, Value) else ops.power(n)
+        lenient = ops.Op(op.name, lambda *_: ops.FLOAT.pow(x._data, e), op.rule)
+        node = _binary(lenient)(x, n) if isinstance(n, Value) else _unary(lenient)(x)
+        node._op = op if node._op else None  # the node records the table's own op
+        return node
+
+    step = staticmethod(lambda x: Value(ops.FLOAT.step(x._data)))  # constants: derivative 0
+    sign = staticmethod(lambda x: Value(ops.FLOAT.sign(x._data)))
+
+
+def _as_float(x: object) -> float | None:
+    """`x` as a float when it is a real number (a bool is not), else None: the one check."""
+    if type(x) is float:
+        return x
+    if type(x) is int or isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return float(x)
+    return None
+
+
+def _number(x: object, who: str) -> float:
+    if (number := _as_float(x)) is None:
+        raise TypeError(f"{who} needs a real number, got {type(x).__name__}: {x!r:.80}")
+    return number
+
+
+def _as_value(x: object) -> Value | None:
+    number = None if isinstance(x, Value) else _as_float(x)
+    return x if isinstance(x, Value) else None if number is None else Value(number)

@@ -14,20 +14,4 @@ every input: ops like `relu` are fine, Python control flow on data (`if x.data >
 from .function import CompiledFunction, Result, compile
 from .trace import TraceError
 
-# The names printed programs import (`from autograd_core.compiled import relu`).
-from .vocabulary import (  # noqa: F401
-    cos,
-    divide,
-    exp,
-    log,
-    pow_number,
-    pow_value,
-    power,
-    relu,
-    sigmoid,
-    sin,
-    sqrt,
-    tanh,
-)
-
 __all__ = ["CompiledFunction", "Result", "TraceError", "compile"]

@@ -15,7 +15,7 @@ from ..value import Value, gradients
 from .levels import _Levels
 from .program import _Program, _same
 from .trace import TraceError, _trace
-from .vocabulary import _VOCABULARY
+from .vocabulary import VOCABULARY
 
 Reduction = Literal["mean", "sum"]
 
@@ -230,6 +230,8 @@ class CompiledFunction:
             if batch is not None and len(a) != batch:
                 raise ValueError(f"arguments have different batch sizes: {batch} and {len(a)}")
             batch, batched[i] = len(a), True
+        if batch == 0:
+            raise ValueError(f"{self.title}: the batch is empty; give at least one example")
         for i in self.static:
             batched[i] = batch is not None and _per_example(arrays[i], batch)
         groups = []
@@ -436,7 +438,7 @@ def _arg_names(fn: Callable, n: int) -> list[str]:
     return names
 
 
-_RESERVED = {*_VOCABULARY, "params", "seed", "forward", "OPS", "float", "abs", "program"}
+_RESERVED = {*VOCABULARY, "params", "seed", "forward", "float", "program"}
 
 
 def _title(fn: Callable, arg_names: list[str]) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from .arrays import ARRAYS, batch_value
 from .program import _is, _Program
 
 _UFUNCS = {ops.ADD: np.add, ops.SUB: np.subtract, ops.MUL: np.multiply}
@@ -195,7 +196,7 @@ class _Levels:
             elif ufunc := _UFUNCS.get(step.op):
                 ufunc(*args, out=out)
             else:
-                out[...] = step.op.value(*args)
+                out[...] = batch_value(step.op, *args)
             operands.append(args)
         outputs = tuple(V[o] for o in self.outputs)
         grads = np.zeros(self.n_params)
@@ -210,7 +211,7 @@ class _Levels:
             if step.op is ops.ADD:  # every term of a sum gets the sum's gradient
                 local_grads: Any = [1.0] * len(args)
             else:
-                local_grads = step.op.local_grads(V[step.out], *args)
+                local_grads = step.op.rule(ARRAYS, V[step.out], *args)
             for scatter, local in zip(step.grads, local_grads):
                 if scatter is not None:
                     scatter.add(G, g if _is(local, 1.0) else -g if _is(local, -1.0) else g * local)

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import builtins
-import inspect
 import linecache
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import count
@@ -14,33 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .. import ops
 from ..value import Value
-from .expr import _Expr, _literal, _name_expr, _wrapped
+from .formula import Symbol, forward_symbol, local_grad_symbols
 from .trace import TraceError, _Trace
-from .vocabulary import _VOCABULARY
+from .vocabulary import VOCABULARY
 
 if TYPE_CHECKING:
     from .levels import _Levels
-
-_OPERATORS = {
-    ops.ADD: "{} + {}",
-    ops.SUB: "{} - {}",
-    ops.MUL: "{} * {}",
-    ops.NEG: "-{}",
-    ops.IDENTITY: "{}",
-}
-_CALLS = {
-    ops.EXP: "exp",
-    ops.LOG: "log",
-    ops.TANH: "tanh",
-    ops.SIGMOID: "sigmoid",
-    ops.RELU: "relu",
-    ops.SIN: "sin",
-    ops.COS: "cos",
-    ops.SQRT: "sqrt",
-    ops.ABS: "abs",
-    ops.DIV: "divide",
-    ops.POW: "pow_value",
-}
 
 
 @dataclass(frozen=True)
@@ -109,7 +88,7 @@ class _Program:
             name = self.names[k]
             if row.kind == "op":
                 parents = tuple(index[p] for p in node.parents)
-                if not node.parents or node._op.name != row.op.name or parents != row.parents:
+                if not node.parents or node.op != row.op.display or parents != row.parents:
                     got = f"{node.op or 'a leaf'}({', '.join(self.names[p] for p in parents)})"
                     traced = f"{name} = {self._line(k)}"
                     return "graph", f"the trace has {traced}, but this run computed {got} there"
@@ -154,26 +133,20 @@ class _Program:
             elif row.kind == "param":
                 names.append(f"p{row.where[0]}")
             elif row.kind == "const":
-                names.append(_literal(row.value).text)
+                names.append(Symbol("", code=True).literal(row.value).text)
             else:
                 names.append(f"v{next(interior)}")
         return names
 
+    def _symbol(self, k: int) -> Symbol:
+        """Node k as code: its name, or a constant's number."""
+        name = self.names[k]
+        return Symbol(name, 3 if name.startswith("-") else 5, code=True)
+
     def _line(self, k: int) -> str:
         """The right-hand side that computes node k in the forward pass."""
         row = self.rows[k]
-        args = [_wrapped(self.names[p]) for p in row.parents]
-        if row.op in _OPERATORS:
-            return _OPERATORS[row.op].format(*args)
-        args = [self.names[p] for p in row.parents]
-        if row.op in _CALLS:
-            return f"{_CALLS[row.op]}({', '.join(args)})"
-        if row.op.name.startswith("**"):  # a '**n' row: its number n lives in its value function
-            n = inspect.getclosurevars(row.op.value).nonlocals["n"]
-            return f"pow_number({args[0]}, {_literal(n).text})"
-        if ops.OPS.get(row.op.name) is row.op:
-            return f"OPS[{row.op.name!r}].value({', '.join(args)})"
-        raise TraceError(f"compile: op {row.op.name!r} is not in autograd_core.ops.OPS")
+        return forward_symbol(row.op, [self._symbol(p) for p in row.parents]).text  # type: ignore[arg-type]
 
     def _source(self, backward: bool) -> str:
         rows, names = self.rows, self.names
@@ -232,36 +205,23 @@ class _Program:
             row = rows[k]
             if row.kind != "op" or not needs[k]:
                 continue
-            locals_ = self._local_grads(k, lines)
-            g = _Expr(f"g_{names[k]}")
-            for p, local in zip(row.parents, locals_):
+            out, args = self._symbol(k), [self._symbol(p) for p in row.parents]
+            g = Symbol(f"g_{names[k]}", code=True)
+            for p, local in zip(row.parents, local_grad_symbols(row.op, out, args)):  # type: ignore[arg-type]
                 if not needs[p]:
                     continue
-                term = g if _is(local, 1.0) else -g if _is(local, -1.0) else g * local
-                target = _Expr(f"g_{names[p]}")
+                term = g if local.text == "1.0" else -g if local.text == "-1.0" else g * local
+                target = Symbol(f"g_{names[p]}", code=True)
                 lines.append(f"{target.text} = {(target + term if p in has_grad else term).text}")
                 has_grad.add(p)
         return lines
 
-    def _local_grads(self, k: int, lines: list[str]) -> tuple:
-        """d node / d parent for each parent, as code: the op row's own rule, evaluated on
-        pieces of code instead of numbers."""
-        row = self.rows[k]
-        args = [_name_expr(self.names[i]) for i in (k, *row.parents)]
-        try:
-            return tuple(row.op.local_grads(*args))
-        except Exception:  # a rule the printer can't follow: call it, then index its result
-            name = f"d_{self.names[k]}"
-            call = ", ".join(e.text for e in args)
-            lines.append(f"{name} = OPS[{row.op.name!r}].local_grads({call})")
-            return tuple(_Expr(f"{name}[{i}]") for i in range(len(row.parents)))
-
     def _function(self, name: str, extra: str, body: list[str], doc: str) -> str:
         text = "\n".join(body)
-        used = sorted(n for n in _VOCABULARY if f"{n}(" in text)
-        header = [f"from autograd_core.compiled import {', '.join(used)}"] if used else []
-        if "OPS[" in text:
-            header.append("from autograd_core.ops import OPS")
+        used = sorted(n for n in VOCABULARY if re.search(rf"\b{n}\(", text))
+        header = (
+            [f"from autograd_core.compiled.vocabulary import {', '.join(used)}"] if used else []
+        )
         signature = ", ".join([*self.arg_names, extra])
         lines = [*header, "", "", f"def {name}({signature}):", f'    """{doc}"""']
         lines += [f"    {line}" for line in body]
@@ -281,4 +241,4 @@ def _same(a: float, b: float) -> bool:
 
 
 def _is(x: object, number: float) -> bool:
-    return isinstance(x, (int, float)) and x == number
+    return isinstance(x, int | float) and x == number

@@ -32,7 +32,7 @@ def test_micrograd_lecture_neuron():
     assert x.grad == pytest.approx(-3.0 * (1 - t * t), rel=1e-12)
     assert w.grad == pytest.approx(2.0 * (1 - t * t), rel=1e-12)
     assert b.grad == pytest.approx(1 - t * t, rel=1e-12)
-    assert float(o) == o.data
+    assert o.item() == o.data and f"{o:.4f}" == "0.7071"
 
 
 def test_reused_node():
@@ -95,18 +95,42 @@ def test_topological_order_and_stats():
 
 def test_values_hash_by_identity():
     a, b = Value(1.0), Value(1.0)
-    assert a != b and len({a, b}) == 2
+    assert len({a, b}) == 2
     d = {a: "a", b: "b"}
     assert d[a] == "a" and d[b] == "b"
 
 
-def test_ordering_compares_data_but_equality_is_identity():
+def test_comparisons_agree_with_the_numbers_as_floats_do():
     a, b = Value(1.0), Value(2.0)
     assert a < b and b > a and a <= 1.0 and 2 >= a and not a > 1
-    assert max([a, b]) is b and sorted([b, a]) == [a, b]
-    assert Value(1.0) != Value(1.0)
+    assert max([a, b]) is b and sorted([b, a], key=id) and sorted([b, a])[0] is a
+    for x, y in [
+        (1.0, 1.0),
+        (1.0, 2.0),
+        (2.0, 1.0),
+        (0.0, -0.0),
+        (math.nan, 1.0),
+        (math.nan, math.nan),
+    ]:
+        for left, right in [(Value(x), Value(y)), (Value(x), y), (x, Value(y))]:
+            assert (left == right, left != right) == (x == y, x != y)
+            assert (left < right, left <= right, left > right, left >= right) == (
+                x < y,
+                x <= y,
+                x > y,
+                x >= y,
+            )
+    assert (Value(1.0) == "1.0") is False and Value(1.0) != None  # noqa: E711
     with pytest.raises(TypeError, match="compare"):
         a < "x"  # noqa: B015
+
+
+def test_math_functions_refuse_a_value_instead_of_dropping_the_graph():
+    x = Value(0.5)
+    for call in (math.tanh, math.exp, float):
+        with pytest.raises(TypeError, match=r"x\.tanh\(\).*x\.data"):
+            call(x)
+    assert f"{x:.3f}" == "0.500" and f"{x}" == repr(x) and x.item() == 0.5
 
 
 def test_no_grad_records_nothing_and_nests():

@@ -1,0 +1,136 @@
+"""Formulas: an op's rule run on symbols instead of numbers prints itself.
+
+>>> from autograd_core import Value
+>>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+>>> n = x * w
+>>> forward_formula(n, ["n", "x", "w"]), local_grad_formulas(n, ["n", "x", "w"])
+('x * w', ('w', 'x'))
+>>> local_grad_formulas(n.tanh(), ["o", "n"])
+('1 - o * o',)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ..ops import MATH, Op
+from ..value import Value
+
+_ATOM, _POW, _UNARY, _MUL, _ADD = 5, 4, 3, 2, 1
+_PRECEDENCE = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "**": _POW}
+
+
+def _operator(symbol: str, swap: bool = False) -> Any:
+    return lambda self, other: self._infix(symbol, other, swap)
+
+
+class Symbol:
+    """A piece of code and its precedence; arithmetic on Symbols writes code."""
+
+    __slots__ = ("text", "prec", "code")
+
+    def __init__(self, text: str, prec: int = _ATOM, code: bool = False) -> None:
+        self.text, self.prec, self.code = text, prec, code
+
+    def __str__(self) -> str:
+        return self.text
+
+    def _infix(self, symbol: str, other: object, swap: bool = False) -> Symbol:
+        left, right = (self.literal(other), self) if swap else (self, self.literal(other))
+        prec = _PRECEDENCE[symbol]
+        right_first = symbol == "**"  # ** groups from the right, the others from the left
+        lt = left.text if left.prec > prec or left.prec == prec and not right_first else None
+        rt = right.text if right.prec > prec or right.prec == prec and right_first else None
+        if right_first and right.prec == _UNARY:  # x ** -1 needs no parentheses
+            rt = right.text
+        text = f"{lt or f'({left.text})'} {symbol} {rt or f'({right.text})'}"
+        return Symbol(text, prec, self.code)
+
+    __add__, __radd__ = _operator("+"), _operator("+", swap=True)
+    __sub__, __rsub__ = _operator("-"), _operator("-", swap=True)
+    __mul__, __rmul__ = _operator("*"), _operator("*", swap=True)
+    __truediv__, __rtruediv__ = _operator("/"), _operator("/", swap=True)
+    __pow__ = _operator("**")
+
+    def __neg__(self) -> Symbol:
+        text = f"-{self.text}" if self.prec >= _UNARY else f"-({self.text})"
+        return Symbol(text, _UNARY, self.code)
+
+    def literal(self, x: object) -> Symbol:
+        """A number as text: exact (it reads back as the same float) in code, short for readers."""
+        if isinstance(x, Symbol):
+            return x
+        if type(x) is int:
+            return Symbol(str(x), _UNARY if x < 0 else _ATOM, self.code)
+        number = float(x)  # type: ignore[arg-type]
+        if not math.isfinite(number):
+            text = f"float({str(number)!r})" if self.code else str(number)
+        elif not self.code and number.is_integer():
+            text = str(int(number))
+        else:
+            text = repr(number)
+        return Symbol(text, _UNARY if text.startswith("-") else _ATOM, self.code)
+
+    def call(self, name: str, *args: object) -> Symbol:
+        return Symbol(f"{name}({', '.join(self.literal(a).text for a in args)})", _ATOM, self.code)
+
+
+class Symbols:
+    """The math namespace `m` on Symbols: `m.cos(x)` is the text `cos(x)`. In code (`code=True`,
+    for compiled programs) `pow` is a call, which gives inf at `0 ** -1` as the engine does."""
+
+    def __init__(self, code: bool = False) -> None:
+        self._code = code
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in MATH:
+            raise AttributeError(f"the math namespace has no {name!r} (it has {', '.join(MATH)})")
+        return lambda *args: args[0].call(name, *args)
+
+    def pow(self, x: Symbol, n: object) -> Symbol:
+        return x.call("pow", x, n) if self._code else x**n
+
+
+def forward_symbol(op: Op, args: Sequence[Symbol]) -> Symbol:
+    """The code computing `op` from `args`: `x * w`, `-x`, `tanh(n)`, `x ** 2`. Code writes an
+    operator only where Python's and numpy's never raise (+ - *); it calls the op's value
+    function for the others, so errors read as the engine's (`division by zero: 1.0 / 0.0`)."""
+    a = args[0]
+    if op.name == "neg":
+        return -a
+    if op.name == "id":
+        return a
+    if op.symbol and (op.symbol in "+-*" or not a.code):
+        return a._infix(op.symbol, args[1])
+    if op.n is not None and not a.code:
+        return a**op.n
+    return a.call(op.name, *args, *([] if op.n is None else [op.n]))
+
+
+def local_grad_symbols(op: Op, out: Symbol, args: Sequence[Symbol]) -> tuple[Symbol, ...]:
+    """The op's rule evaluated on symbols: d(out)/d(arg) for each arg, as code."""
+    return tuple(out.literal(d) for d in op.rule(Symbols(out.code), out, *args))
+
+
+def forward_formula(node: Value, names: Sequence[str]) -> str:
+    """How `node` was computed, with `names` = (the node's name, then its parents')."""
+    _check(node, names)
+    return forward_symbol(node._op, [Symbol(n) for n in names[1:]]).text  # type: ignore[arg-type]
+
+
+def local_grad_formulas(node: Value, names: Sequence[str]) -> tuple[str, ...]:
+    """d(node)/d(parent) for each parent as formulas, from the op's own rule."""
+    _check(node, names)
+    symbols = [Symbol(n) for n in names]
+    return tuple(s.text for s in local_grad_symbols(node._op, symbols[0], symbols[1:]))  # type: ignore[arg-type]
+
+
+def _check(node: Value, names: Sequence[str]) -> None:
+    if not isinstance(node, Value) or node._op is None:
+        raise TypeError(f"formulas need a Value made by an op, got {node!r:.80}")
+    if len(names) != 1 + len(node.parents):
+        raise ValueError(
+            f"need {1 + len(node.parents)} names (the node's, then its parents'), got {len(names)}"
+        )
