@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 __version__ = "0.2.0"
 
-_LAZY = ("CompiledFunction", "Result", "TraceError", "compile")
-_LAZY += ("forward_formula", "local_grad_formulas")
+_LAZY = {"CompiledFunction", "Result", "TraceError", "compile"}
+_LAZY |= {"forward_formula", "local_grad_formulas"}
 
 
 def __getattr__(name: str) -> Any:  # compile and formulas load numpy: imported on first use

@@ -131,10 +131,6 @@ def _power_value(a: float, n: float) -> float:
         raise OverflowError(f"{a!r} ** {n!r} overflows a float") from None
 
 
-def _relu(a: float) -> float:
-    return 0.0 if a <= 0 else a  # relu(nan) is nan
-
-
 def _softplus(a: float) -> float:
     return max(a, 0.0) + math.log1p(math.exp(-abs(a)))  # log(1 + e^a), never overflowing
 
@@ -159,13 +155,15 @@ EXP = Op("exp", _exp, lambda m, out, a: (out,))
 LOG = Op("log", _log, lambda m, out, a: (1 / a,))
 TANH = Op("tanh", math.tanh, lambda m, out, a: (1 - out * out,))
 SIGMOID = Op("sigmoid", _sigmoid, lambda m, out, a: (out * (1 - out),))
-RELU = Op("relu", _relu, lambda m, out, a: (m.step(a),))
+RELU = Op("relu", lambda a: 0.0 if a <= 0 else a, lambda m, out, a: (m.step(a),))  # nan: nan
 SIN = Op("sin", FLOAT.sin, lambda m, out, a: (m.cos(a),))
 COS = Op("cos", FLOAT.cos, lambda m, out, a: (-m.sin(a),))
 SQRT = Op("sqrt", _sqrt, lambda m, out, a: (0.5 * m.pow(out, -1),))
 ABS = Op("abs", abs, lambda m, out, a: (m.sign(a),))
 SOFTPLUS = Op("softplus", _softplus, lambda m, out, a: (m.sigmoid(a),))
 LOG1P = Op("log1p", _log1p, lambda m, out, a: (1 / (1 + a),))
+MAXIMUM = Op("maximum", lambda a, b: a if a >= b or a != a else b,  # NaN wins, ties share
+             lambda m, out, a, b: ((1 + m.sign(a - b)) / 2, (1 - m.sign(a - b)) / 2))
 # fmt: on
 
 OPS: dict[str, Op] = {row.name: row for row in list(globals().values()) if isinstance(row, Op)}

@@ -162,7 +162,7 @@ class Value:
     __sub__, __rsub__ = _binary(ops.SUB), _binary(ops.SUB, reflected=True)
     __mul__, __rmul__ = _binary(ops.MUL), _binary(ops.MUL, reflected=True)
     __truediv__, __rtruediv__ = _binary(ops.DIV), _binary(ops.DIV, reflected=True)
-    __rpow__ = _binary(ops.POW, reflected=True)
+    __rpow__, maximum = _binary(ops.POW, reflected=True), _binary(ops.MAXIMUM)
     __neg__, __abs__, abs = _unary(ops.NEG), _unary(ops.ABS), _unary(ops.ABS)
     exp, log, log1p, sqrt = _unary(ops.EXP), _unary(ops.LOG), _unary(ops.LOG1P), _unary(ops.SQRT)
     tanh, sigmoid, relu = _unary(ops.TANH), _unary(ops.SIGMOID), _unary(ops.RELU)

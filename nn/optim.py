@@ -1,8 +1,10 @@
 """Optimizers: turn each parameter's `.grad` into a step, `p.data -= lr * (something)`.
 
-Updates change `p.data` directly with floats, so no graph is ever built here. A learning rate is
-a number or a schedule: a callable given the 0-based index of the step being taken, e.g.
-`lambda k: 1.0 - 0.9 * k / 100` (micrograd's demo).
+Each update rule is written once, on numpy arrays (`update(data, grads)`): `step()` gathers the
+parameters' `.data` and `.grad`, applies it and writes `.data` back, so no graph is ever built
+here; `fit(compile=True)` applies the same rule to its parameter vector directly. A learning
+rate is a number or a schedule: a callable given the 0-based index of the step being taken,
+e.g. `lambda k: 1.0 - 0.9 * k / 100` (micrograd's demo).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable
+
+import numpy as np
 
 from autograd_core import Value
 
@@ -19,7 +23,7 @@ LearningRate = float | Callable[[int], float]
 
 
 class Optimizer:
-    """Holds the parameters and the learning rate; subclasses define `_update(lr)`."""
+    """Holds the parameters and the learning rate; subclasses define `_rule(lr, data, grads)`."""
 
     def __init__(self, params: Iterable[Value] | Module, lr: LearningRate) -> None:
         self.params = _check_params(params)
@@ -42,15 +46,24 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter from its current `.grad`."""
-        self._update(self.current_lr())
+        data = np.array([p.data for p in self.params])
+        grads = np.array([p.grad for p in self.params])
+        for p, value in zip(self.params, self.update(data, grads).tolist()):
+            p.data = value
+
+    def update(self, data: np.ndarray, grads: np.ndarray) -> np.ndarray:
+        """One step on arrays (the parameters' numbers and gradients, in `params` order): the
+        new numbers. The optimizer's state (momentum, step count) advances as with `step()`."""
+        new = self._rule(self.current_lr(), data, grads)
         self.steps += 1
+        return new
 
     def zero_grad(self) -> None:
         """Set every parameter's `.grad` to 0 (call before each `backward()`)."""
         for p in self.params:
             p.grad = 0.0
 
-    def _update(self, lr: float) -> None:
+    def _rule(self, lr: float, data: np.ndarray, grads: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
 
@@ -70,15 +83,13 @@ class SGD(Optimizer):
         super().__init__(params, lr)
         self.momentum = _check_number(momentum, "momentum", low=0.0, high=1.0)
         self.weight_decay = _check_number(weight_decay, "weight_decay", low=0.0)
-        self._velocity = [0.0] * len(self.params)
+        self._velocity = np.zeros(len(self.params))
 
-    def _update(self, lr: float) -> None:
-        mu, wd, velocity = self.momentum, self.weight_decay, self._velocity
-        for i, p in enumerate(self.params):
-            g = float(p.grad) + wd * p.data
-            if mu:
-                g = velocity[i] = mu * velocity[i] + g
-            p.data -= lr * g
+    def _rule(self, lr: float, data: np.ndarray, grads: np.ndarray) -> np.ndarray:
+        g = grads + self.weight_decay * data
+        if self.momentum:
+            g = self._velocity = self.momentum * self._velocity + g
+        return data - lr * g
 
 
 class Adam(Optimizer):
@@ -107,19 +118,16 @@ class Adam(Optimizer):
         if self.eps == 0:
             raise ValueError("eps must be > 0 (it keeps the step finite when a grad is 0)")
         self.weight_decay = _check_number(weight_decay, "weight_decay", low=0.0)
-        self._m = [0.0] * len(self.params)
-        self._v = [0.0] * len(self.params)
+        self._m = np.zeros(len(self.params))
+        self._v = np.zeros(len(self.params))
 
-    def _update(self, lr: float) -> None:
+    def _rule(self, lr: float, data: np.ndarray, grads: np.ndarray) -> np.ndarray:
         b1, b2 = self.betas
         t = self.steps + 1
-        correction1, correction2 = 1 - b1**t, 1 - b2**t
-        eps, wd, m, v = self.eps, self.weight_decay, self._m, self._v
-        for i, p in enumerate(self.params):
-            g = float(p.grad) + wd * p.data
-            m[i] = b1 * m[i] + (1 - b1) * g
-            v[i] = b2 * v[i] + (1 - b2) * g * g
-            p.data -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
+        g = grads + self.weight_decay * data
+        self._m = b1 * self._m + (1 - b1) * g
+        self._v = b2 * self._v + (1 - b2) * g * g
+        return data - lr * (self._m / (1 - b1**t)) / (np.sqrt(self._v / (1 - b2**t)) + self.eps)
 
 
 def _check_params(params: Iterable[Value] | Module) -> list[Value]:

@@ -105,7 +105,7 @@ def forward_symbol(op: Op, args: Sequence[Symbol]) -> Symbol:
     if op.symbol and (op.symbol in "+-*" or not a.code):
         return a._infix(op.symbol, args[1])
     if op.n is not None and not a.code:
-        return a**op.n
+        return a._infix("**", op.n)
     return a.call(op.name, *args, *([] if op.n is None else [op.n]))
 
 

@@ -31,7 +31,7 @@ class Result(NamedTuple):
 
     value: float
     grads: np.ndarray
-    input_grads: tuple
+    input_grads: tuple[Any, ...]
     outputs: Any
 
 
@@ -43,7 +43,7 @@ class _Group:
     program: _Program
     rows: np.ndarray | None
     size: int
-    inputs: list
+    inputs: list[Any]
 
 
 class CompiledFunction:
@@ -56,8 +56,8 @@ class CompiledFunction:
 
     def __init__(
         self,
-        fn: Callable,
-        example_args: tuple,
+        fn: Callable[..., Any],
+        example_args: tuple[Any, ...],
         reduction: Reduction = "mean",
         check: bool = False,
         static: Sequence[int] = (),
@@ -77,7 +77,7 @@ class CompiledFunction:
             a if i in self.static else _array(a, i) for i, a in enumerate(example_args)
         ]
         self.shapes = [None if i in self.static else a.shape for i, a in enumerate(self._example)]
-        self._programs: dict[tuple, _Program] = {}
+        self._programs: dict[tuple[Any, ...], _Program] = {}
         self.backend: Literal["auto", "levels", "lines"] = "auto"
         self.params: list[Value] = []  # every parameter a program reads, in first-seen order
         self._slot: dict[Value, int] = {}
@@ -85,7 +85,7 @@ class CompiledFunction:
 
     # --- the programs, one per value of the static arguments --------------------------------
 
-    def _program(self, args: Sequence) -> _Program:
+    def _program(self, args: Sequence[Any]) -> _Program:
         """The program for these static argument values, traced on first use."""
         key = tuple(_hashable(args[i]) for i in self.static)
         if key not in self._programs:
@@ -93,8 +93,9 @@ class CompiledFunction:
             for i in self.static:
                 example[i] = args[i]
             frozen = frozenset(self.static)
-            first, second = _trace(self.fn, example, frozen), _trace(self.fn, example, frozen)
-            program = _Program(first, second, self.arg_names, self.shapes, self.title)
+            program = _Program(
+                _trace(self.fn, example, frozen), self.arg_names, self.shapes, self.title
+            )
             for p in program.params:
                 if p not in self._slot:
                     self._slot[p] = len(self.params)
@@ -127,11 +128,11 @@ class CompiledFunction:
         batch, batched, groups = self._split(args)
         results = []
         for group in groups:
-            params = [p.data for p in group.program.params]
+            params = [p._data for p in group.program.params]
             levels = self._scheduled(group.program, batch, input_grads=False)
             with np.errstate(all="ignore"):  # the ops raise clear errors themselves
                 if levels is not None:
-                    out = self._replay(levels, group, params, None)[0]
+                    out = levels.run(group.inputs, np.array(params), None, group.size)[0]
                 else:
                     out = group.program.forward(*group.inputs, params)
                     out = out if len(group.program.outputs) > 1 else (out,)
@@ -141,12 +142,21 @@ class CompiledFunction:
             self._verify(args, batch, batched, outputs, None)
         return outputs if len(outputs) > 1 else outputs[0]
 
-    def run(self, *args: Any, input_grads: bool = True) -> Result:
+    def run(self, *args: Any, input_grads: bool = True, params: Any = None) -> Result:
         """The loss and every gradient, from one forward and one backward pass.
 
         `input_grads=False` skips the gradients with respect to the arguments (a training step
-        needs only the parameters'); `Result.input_grads` then holds None for each.
+        needs only the parameters'); `Result.input_grads` then holds None for each. `params`,
+        an array in `self.params` order, stands in for the parameters' `.data` (a training loop
+        that keeps its parameters in one vector: `fit(compile=True)`).
         """
+        if params is not None:
+            params = np.asarray(params, dtype=float)
+            if params.shape != (len(self.params),):
+                raise ValueError(
+                    f"params must be {len(self.params)} numbers, in the order of .params; "
+                    f"got shape {params.shape}"
+                )
         batch, batched, groups = self._split(args)
         scale = 1.0 / batch if batch is not None and self.reduction == "mean" else 1.0
         total, grads = 0.0, np.zeros(len(self.params))
@@ -154,15 +164,21 @@ class CompiledFunction:
         results = []
         for group in groups:
             program = group.program
-            params = [p.data for p in program.params]
+            values = (
+                [p._data for p in program.params]
+                if params is None
+                else params[program.slots].tolist()
+            )
             seed = scale if batch is None else np.full(group.size, scale)
             levels = self._scheduled(program, batch, input_grads)
             with np.errstate(all="ignore"):
                 if levels is not None:
-                    out, g_inputs, g_params = self._replay(levels, group, params, seed)
+                    out, g_inputs, g_params = levels.run(
+                        group.inputs, np.asarray(values, dtype=float), seed, group.size
+                    )
                     grads[program.slots] += g_params
                 else:
-                    out, g_inputs, g_params = program.forward_backward(*group.inputs, params, seed)
+                    out, g_inputs, g_params = program.forward_backward(*group.inputs, values, seed)
                     out = out if len(program.outputs) > 1 else (out,)
                     if g_params:
                         g = _stack(g_params)  # (parameters, rows) over a batch, else (parameters,)
@@ -201,18 +217,9 @@ class CompiledFunction:
             return None
         return levels
 
-    def _replay(self, levels: _Levels, group: _Group, params: list, seed: Any) -> tuple:
-        """`levels.run`; on an error, the straight-line program reruns to report it as it does
-        (naming the op, the number and the batch element)."""
-        try:
-            return levels.run(group.inputs, params, seed, group.size)
-        except (ArithmeticError, ValueError) as error:
-            group.program.forward(*group.inputs, params)
-            raise error
-
     # --- batches ------------------------------------------------------------------------------
 
-    def _split(self, args: tuple) -> tuple[int | None, list[bool], list[_Group]]:
+    def _split(self, args: tuple[Any, ...]) -> tuple[int | None, list[bool], list[_Group]]:
         """Check the arguments; find the batch size (None: one example), which arguments carry
         a batch axis, and the groups of rows that share one program."""
         if len(args) != len(self.shapes):
@@ -246,16 +253,18 @@ class CompiledFunction:
                 else:  # one contiguous array over the rows per number of fn's
                     picked = a if rows is None else a[rows]
                     columns = np.ascontiguousarray(picked.reshape(size, -1).T)
-                    inputs.append(columns[0] if a.ndim == 1 else list(columns))
+                    inputs.append(columns[0] if a.ndim == 1 else columns)
             groups.append(_Group(self._program(example), rows, size, inputs))
         return batch, batched, groups
 
-    def _rows_by_program(self, arrays: list, batch: int | None, batched: list[bool]) -> list:
+    def _rows_by_program(
+        self, arrays: list[Any], batch: int | None, batched: list[bool]
+    ) -> list[Any]:
         """(rows, an example with those rows' static values) per program; rows None: all."""
         if batch is None or not any(batched[i] for i in self.static):
             return [(None, arrays)]
-        rows: dict[tuple, list[int]] = {}
-        examples: dict[tuple, list] = {}
+        rows: dict[tuple[Any, ...], list[int]] = {}
+        examples: dict[tuple[Any, ...], list[Any]] = {}
         for b in range(batch):
             example = list(arrays)
             for i in self.static:
@@ -268,7 +277,12 @@ class CompiledFunction:
         return [(np.array(rows[key], dtype=np.intp), examples[key]) for key in rows]
 
     def _add_input_grads(
-        self, total: list, grads: list, group: _Group, batch: int | None, batched: list[bool]
+        self,
+        total: list[Any],
+        grads: list[Any],
+        group: _Group,
+        batch: int | None,
+        batched: list[bool],
     ) -> None:
         """Add one group's input gradients into `total`, shaped like the arguments."""
         for i, shape in enumerate(self.shapes):
@@ -293,7 +307,12 @@ class CompiledFunction:
     # --- check mode ---------------------------------------------------------------------------
 
     def _verify(
-        self, args: tuple, batch: int | None, batched: list[bool], outputs: tuple, result
+        self,
+        args: tuple[Any, ...],
+        batch: int | None,
+        batched: list[bool],
+        outputs: tuple[Any, ...],
+        result: Result | None,
     ) -> None:
         """Run fn eagerly on every example and compare graphs and numbers with the program."""
         eager_total, eager_grads = 0.0, np.zeros(len(self.params))
@@ -340,7 +359,7 @@ class CompiledFunction:
 
 
 def compile(
-    fn: Callable,
+    fn: Callable[..., Any],
     *example_args: Any,
     reduction: Reduction = "mean",
     check: bool = False,
@@ -402,7 +421,9 @@ def _close(a: float, b: float, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
     return _same(a, b) or abs(a - b) <= atol + rtol * max(abs(a), abs(b))
 
 
-def _gather(groups: list[_Group], results: list[tuple], batch: int | None) -> tuple:
+def _gather(
+    groups: list[_Group], results: list[tuple[Any, ...]], batch: int | None
+) -> tuple[Any, ...]:
     """Each output in batch order: a float for one example, else an array over the batch."""
     if batch is None:
         return tuple(float(o) for o in results[0])
@@ -415,14 +436,14 @@ def _gather(groups: list[_Group], results: list[tuple], batch: int | None) -> tu
     return tuple(outputs)
 
 
-def _stack(grads: list) -> np.ndarray:
+def _stack(grads: list[Any]) -> np.ndarray:
     try:
         return np.array(grads, dtype=float)
     except ValueError:  # some are floats, some arrays over the batch
         return np.array(np.broadcast_arrays(*grads))
 
 
-def _arg_names(fn: Callable, n: int) -> list[str]:
+def _arg_names(fn: Callable[..., Any], n: int) -> list[str]:
     """fn's parameter names where they are safe in printed code, else a0, a1, ..."""
     try:
         params = list(inspect.signature(fn).parameters.values())
@@ -441,7 +462,7 @@ def _arg_names(fn: Callable, n: int) -> list[str]:
 _RESERVED = {*VOCABULARY, "params", "seed", "forward", "float", "program"}
 
 
-def _title(fn: Callable, arg_names: list[str]) -> str:
+def _title(fn: Callable[..., Any], arg_names: list[str]) -> str:
     name = getattr(fn, "__name__", "")
     ok = name.isidentifier() and not keyword.iskeyword(name)
     return name if ok and name not in _RESERVED and name not in arg_names else "program"

@@ -11,11 +11,13 @@ import numpy as np
 from .. import ops
 from .arrays import ARRAYS, batch_value
 from .program import _is, _Program
+from .tensorize import Dot, add_chains, find_dots
 
 _UFUNCS = {ops.ADD: np.add, ops.SUB: np.subtract, ops.MUL: np.multiply}
+Rows = slice | np.ndarray
 
 
-def _rows(idx: np.ndarray) -> slice | np.ndarray:
+def _rows(idx: np.ndarray) -> Rows:
     """Rows `idx` of a matrix as a slice (a view, no copy) when they are evenly spaced."""
     if len(idx) == 1:
         return slice(int(idx[0]), int(idx[0]) + 1)
@@ -33,7 +35,7 @@ class _Scatter:
         unique, first, counts = np.unique(idx, return_index=True, return_counts=True)
         self.repeat = 0  # > 0: idx is each of `rows` so many times in a row
         self.order: np.ndarray | None = None  # else, for repeats: sort, then add runs
-        self.rows: slice | np.ndarray = _rows(idx)
+        self.rows: Rows = _rows(idx)
         if len(unique) == len(idx):
             return
         firsts = idx[np.sort(first)]
@@ -60,47 +62,59 @@ class _Step:
 
     op: ops.Op
     out: slice  # the rows the nodes' values go to
-    parents: list  # per operand, the rows it reads (a slice or an index array)
-    grads: list  # per operand, a _Scatter for its gradient (None: not needed)
+    parents: list[Rows]  # per operand, the rows it reads
+    grads: list[_Scatter | None]  # per operand, how its gradient is added (None: not needed)
+
+
+@dataclass
+class _MatMul:
+    """A layer of dot products as one matrix product: `out = W @ X + extras`, where W's entries
+    are parameters (`weights` holds their indices) and X is the rows `xs`. Backward: the
+    transposed products, `W.T @ g` for X and `g @ X.T` for W."""
+
+    out: slice
+    weights: np.ndarray  # (nodes, inputs): parameter indices
+    xs: Rows
+    x_grad: _Scatter | None
+    extras: list[Rows]
+    extra_grads: list[_Scatter | None]
+    unique: bool  # every weight is a different parameter: gradients add without np.add.at
 
 
 class _Levels:
     """A program scheduled for a batch: the nodes that apply the same op at the same depth of
     the graph run as one numpy operation over a (nodes x batch) matrix, which gathers their
-    operands' rows; the backward pass scatter-adds gradients back. A chain of adds (a neuron's
-    weighted sum, a sum of losses) counts as one node, summed in order by np.add.accumulate.
+    operands' rows; the backward pass scatter-adds gradients back. A chain of adds (a sum of
+    losses) counts as one node, summed in order; a layer's weighted sums run as one matrix
+    product (see tensorize.py), in the order BLAS sums them.
 
-    Every node's value is the straight-line program's, bit for bit; gradients differ only in
-    the order a node's contributions are added. `print(compiled)` still shows the straight-line
-    program: this is only how a batch is scheduled, in a few dozen numpy calls, not thousands.
+    Node values are the straight-line program's (bit for bit outside matrix products); gradients
+    differ only in the order contributions are added. `print(compiled)` still shows the
+    straight-line program: this is only how a batch is scheduled, in a few dozen numpy calls.
     """
 
     def __init__(self, program: _Program, input_grads: bool) -> None:
         rows, n = program.rows, len(program.rows)
-        users = [0] * n
-        for row in rows:
-            for p in row.parents:
-                users[p] += 1
-        for o in program.outputs:
-            users[o] += 1
-        inner = [False] * n  # an add that only feeds the next add of its chain
-        terms: dict[int, list[int]] = {}
-        for k, row in enumerate(rows):
-            if row.op is ops.ADD:
-                a, b = row.parents
-                if rows[a].op is ops.ADD and users[a] == 1:
-                    inner[a] = True
-                    terms[k] = terms.pop(a) + [b]
-                else:
-                    terms[k] = [a, b]
-        operands = [terms.get(k, row.parents) for k, row in enumerate(rows)]
+        chains = add_chains(program)
+        dots = find_dots(program, chains)
+        inner = list(chains.inner)
+        for dot in dots.values():
+            for product in dot.products:
+                inner[product] = True
+        operands = [
+            [*dots[k].xs, *dots[k].extras] if k in dots else chains.terms.get(k, row.parents)
+            for k, row in enumerate(rows)
+        ]
         want = self._wanted(program, operands, inner, input_grads)
         level = [0] * n
-        groups: dict[tuple, list[int]] = {}
+        groups: dict[tuple[Any, ...], list[int]] = {}
         for k, row in enumerate(rows):
             if row.kind == "op" and not inner[k]:
                 level[k] = 1 + max(level[p] for p in operands[k])
-                kind = ("sum", len(operands[k])) if len(operands[k]) > 2 else row.op
+                if k in dots:
+                    kind: Any = ("dot", dots[k].xs, len(dots[k].extras))
+                else:
+                    kind = ("sum", len(operands[k])) if len(operands[k]) > 2 else row.op
                 groups.setdefault((level[k], kind), []).append(k)
 
         # Matrix rows: the inputs; the parameters and constants, in the order the steps first
@@ -111,7 +125,8 @@ class _Levels:
         rank = {k: i for i, k in enumerate(inputs)}  # first, a provisional layout
         plan, leaves = [], []
         for (_, kind), members in sorted(groups.items(), key=lambda item: item[0][0]):
-            members = self._ordered(members, operands, rank, n)
+            if not (isinstance(kind, tuple) and kind[0] == "dot"):
+                members = self._ordered(members, operands, rank, n)
             for k in members:
                 for p in operands[k]:
                     if p not in rank:
@@ -128,18 +143,24 @@ class _Levels:
         self.param_index = np.array([rows[k].where[0] for k in leaves[:n_params]], dtype=np.intp)
         self.consts = slice(self.params.stop, len(slot))
         self.const_values = np.array([rows[k].value for k in leaves[n_params:]])[:, None]
-        self.inputs = [(rows[k].where, slot[k]) for k in inputs]
-        self.steps: list[_Step] = []
+        self.inputs = self._input_blocks(program, inputs)
+        self.steps: list[_Step | _MatMul] = []
         for kind, members in plan:
             start = len(slot)
             slot.update({k: start + i for i, k in enumerate(members)})
+            out = slice(start, len(slot))
+            if isinstance(kind, tuple) and kind[0] == "dot":
+                self.steps.append(
+                    self._matmul(program, [dots[k] for k in members], out, slot, want)
+                )
+                continue
             idx = np.array([[slot[p] for p in operands[k]] for k in members], dtype=np.intp).T
             grads = [
                 _Scatter(i) if any(want[operands[k][j]] for k in members) else None
                 for j, i in enumerate(idx)
             ]
             op = ops.ADD if isinstance(kind, tuple) else kind
-            self.steps.append(_Step(op, slice(start, len(slot)), [_rows(i) for i in idx], grads))
+            self.steps.append(_Step(op, out, [_rows(i) for i in idx], grads))
         self.size = len(slot)
         self.n_params = len(program.params)
         self.outputs = [slot[o] for o in program.outputs]
@@ -149,7 +170,42 @@ class _Levels:
         self.n_ops = sum(row.kind == "op" for row in rows)
 
     @staticmethod
-    def _wanted(program: _Program, operands: list, inner: list[bool], inputs: bool) -> list[bool]:
+    def _matmul(
+        program: _Program, dots: list[Dot], out: slice, slot: dict[int, int], want: list[bool]
+    ) -> _MatMul:
+        weights = np.array([[program.rows[w].where[0] for w in d.weights] for d in dots])
+        xs = np.array([slot[x] for x in dots[0].xs], dtype=np.intp)
+        extras = np.array([[slot[e] for e in d.extras] for d in dots], dtype=np.intp).T
+        extras = extras.reshape(len(dots[0].extras), len(dots))
+        return _MatMul(
+            out,
+            weights.astype(np.intp),
+            _rows(xs),
+            _Scatter(xs) if any(want[x] for x in dots[0].xs) else None,
+            [_rows(e) for e in extras],
+            [
+                _Scatter(e) if any(want[d.extras[j]] for d in dots) else None
+                for j, e in enumerate(extras)
+            ],
+            len(np.unique(weights)) == weights.size,
+        )
+
+    @staticmethod
+    def _input_blocks(program: _Program, inputs: list[int]) -> list[tuple[int, np.ndarray, slice]]:
+        """Per argument: the elements fn reads and the block of rows they fill, in order."""
+        blocks = []
+        for arg in sorted({program.rows[k].where[0] for k in inputs}):
+            elements = [program.rows[k].where[1] for k in inputs if program.rows[k].where[0] == arg]
+            first = inputs.index(next(k for k in inputs if program.rows[k].where[0] == arg))
+            blocks.append(
+                (arg, np.array(elements, dtype=np.intp), slice(first, first + len(elements)))
+            )
+        return blocks
+
+    @staticmethod
+    def _wanted(
+        program: _Program, operands: list[Any], inner: list[bool], inputs: bool
+    ) -> list[bool]:
         """Nodes that need a gradient: a parameter (or an input, if asked) below, the loss
         above."""
         below: list[bool] = []
@@ -165,7 +221,9 @@ class _Levels:
         return [b and a for b, a in zip(below, above)]
 
     @staticmethod
-    def _ordered(members: list[int], operands: list, slot: dict[int, int], n: int) -> list[int]:
+    def _ordered(
+        members: list[int], operands: list[Any], slot: dict[int, int], n: int
+    ) -> list[int]:
         """The group's nodes sorted by their operands' rows, the most repeated operand first."""
         width = len(operands[members[0]])
         cols = [
@@ -177,37 +235,61 @@ class _Levels:
         order = sorted(range(len(members)), key=lambda i: [cols[j][i] for j in keys])
         return [members[i] for i in order]
 
-    def run(self, inputs: list, params: list[float], seed: Any, size: int) -> tuple:
+    def run(self, inputs: list[Any], params: np.ndarray, seed: Any, size: int) -> tuple[Any, ...]:
         """Forward and, given a seed, backward over a batch of `size` examples: (outputs,
         input gradients or None, parameter gradients summed over the batch)."""
         V = np.empty((self.size, size))
-        for (arg, element), row in self.inputs:
-            V[row] = inputs[arg] if self.shapes[arg] == () else inputs[arg][element]
-        V[self.params] = np.asarray(params)[self.param_index, None]
+        for arg, elements, rows in self.inputs:
+            a = inputs[arg]
+            if self.shapes[arg] == ():
+                V[rows] = a
+            else:
+                a = np.asarray(a)
+                V[rows] = a[elements] if a.ndim == 2 else a[elements, None]
+        V[self.params] = params[self.param_index, None]
         V[self.consts] = self.const_values
-        operands = []
+        saved: list[Any] = []
         for step in self.steps:
-            args = [V[rows] for rows in step.parents]
             out = V[step.out]
+            if isinstance(step, _MatMul):
+                W = params[step.weights]
+                np.matmul(W, V[step.xs], out=out)
+                for extra in step.extras:
+                    out += V[extra]
+                saved.append(W)
+                continue
+            args = [V[rows] for rows in step.parents]
             if step.op is ops.ADD:  # a + b, or a chain ((a + b) + c) + ..., left to right
                 np.add(args[0], args[1], out=out)
-                for arg in args[2:]:
-                    out += arg
+                for term in args[2:]:
+                    out += term
             elif ufunc := _UFUNCS.get(step.op):
-                ufunc(*args, out=out)
+                ufunc(args[0], args[1], out=out)
             else:
                 out[...] = batch_value(step.op, *args)
-            operands.append(args)
+            saved.append(args)
         outputs = tuple(V[o] for o in self.outputs)
         grads = np.zeros(self.n_params)
         if seed is None or not self.backward_needed:
             return outputs, None, grads
         G = np.zeros((self.size, size))
         G[self.outputs[0]] = seed
-        for step, args in zip(reversed(self.steps), reversed(operands)):
+        for step, args in zip(reversed(self.steps), reversed(saved)):
+            g = G[step.out]
+            if isinstance(step, _MatMul):
+                W, X = args, V[step.xs]
+                if step.unique:
+                    grads[step.weights] += g @ X.T
+                else:
+                    np.add.at(grads, step.weights, g @ X.T)
+                if step.x_grad is not None:
+                    step.x_grad.add(G, W.T @ g)
+                for scatter in step.extra_grads:
+                    if scatter is not None:
+                        scatter.add(G, g)
+                continue
             if not any(step.grads):
                 continue
-            g = G[step.out]
             if step.op is ops.ADD:  # every term of a sum gets the sum's gradient
                 local_grads: Any = [1.0] * len(args)
             else:
@@ -215,11 +297,13 @@ class _Levels:
             for scatter, local in zip(step.grads, local_grads):
                 if scatter is not None:
                     scatter.add(G, g if _is(local, 1.0) else -g if _is(local, -1.0) else g * local)
-        grads[self.param_index] = G[self.params].sum(axis=1)
+        grads[self.param_index] += G[self.params].sum(axis=1)
         return outputs, self._input_grads(G) if self.input_grads else None, grads
 
-    def _input_grads(self, G: np.ndarray) -> list:
-        found = {where: G[row] for where, row in self.inputs}
+    def _input_grads(self, G: np.ndarray) -> list[Any]:
+        found = {}
+        for arg, elements, rows in self.inputs:
+            found.update({(arg, int(e)): g for e, g in zip(elements, G[rows])})
         grads: list[Any] = []
         for i, shape in enumerate(self.shapes):
             if shape is None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import linecache
 import math
 import re
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from .. import ops
 from ..value import Value
 from .formula import Symbol, forward_symbol, local_grad_symbols
-from .trace import TraceError, _Trace
+from .tensorize import add_chains, find_dots, layers
+from .trace import _Trace
 from .vocabulary import VOCABULARY
 
 if TYPE_CHECKING:
@@ -38,40 +40,45 @@ class _Program:
 
     def __init__(
         self,
-        first: _Trace,
-        second: _Trace,
+        trace: _Trace,
         arg_names: list[str],
         shapes: list[tuple[int, ...] | None],
         title: str,
     ) -> None:
-        captured = set(second.order)  # a leaf both runs share was made outside fn: a parameter
-        index = {node: k for k, node in enumerate(first.order)}
+        index = {node: k for k, node in enumerate(trace.order)}
         self.params: list[Value] = []
         self.rows: list[_Row] = []
-        for node in first.order:
-            if node.parents:
+        for node in trace.order:
+            if node._op is not None:
                 parents = tuple(index[p] for p in node.parents)
                 self.rows.append(_Row("op", node._op, parents))
-            elif node in first.inputs:
-                self.rows.append(_Row("input", where=first.inputs[node]))
-            elif node in captured:
+            elif node in trace.inputs:
+                self.rows.append(_Row("input", where=trace.inputs[node]))
+            elif trace.is_param(node):
                 self.rows.append(_Row("param", where=(len(self.params), 0)))
                 self.params.append(node)
             else:
                 self.rows.append(_Row("const", value=node.data))
-        self.outputs = [index[o] for o in first.outputs]
+        self.outputs = [index[o] for o in trace.outputs]
         self.arg_names, self.shapes, self.title = arg_names, shapes, title
         self.needs_grad = self._needs_grad()
         self.levels: dict[bool, _Levels] = {}  # batch schedules, with and without input grads
+        self.slots: Any = None  # where each parameter sits in the compiled function's params
         self.names = self._node_names()
-        self.source = self._source(backward=True)
-        self.forward = self._load(self._source(backward=False), "forward")
-        self.forward_backward = self._load(self.source, title)
-        if problem := self.difference(second):
-            raise TraceError(
-                f"fn built different graphs on two runs with the same inputs ({problem[1]}); "
-                "compile needs a deterministic fn (no random numbers or changing state inside)"
-            )
+
+    # The printed program, and the straight-line functions compiled from it, are made on first
+    # use: a wide network's program has hundreds of thousands of lines.
+    @functools.cached_property
+    def source(self) -> str:
+        return self._source(backward=True)
+
+    @functools.cached_property
+    def forward(self) -> Callable[..., Any]:
+        return self._load(self._source(backward=False), "forward")
+
+    @functools.cached_property
+    def forward_backward(self) -> Callable[..., Any]:
+        return self._load(self.source, self.title)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -88,7 +95,7 @@ class _Program:
             name = self.names[k]
             if row.kind == "op":
                 parents = tuple(index[p] for p in node.parents)
-                if not node.parents or node.op != row.op.display or parents != row.parents:
+                if node.op != (row.op.display if row.op else "") or parents != row.parents:
                     got = f"{node.op or 'a leaf'}({', '.join(self.names[p] for p in parents)})"
                     traced = f"{name} = {self._line(k)}"
                     return "graph", f"the trace has {traced}, but this run computed {got} there"
@@ -156,9 +163,14 @@ class _Program:
                 used = sorted({r.where[1] for r in rows if r.kind == "input" and r.where[0] == i})
                 body += [f"{name}_{j} = {name}[{j}]" for j in used]
         for p, param in enumerate(self.params):
-            body.append(f"p{p} = params[{p}]" + (f"  # {param.label}" if param.label else ""))
+            name = ".".join(filter(None, [param.scope, param.label]))
+            body.append(f"p{p} = params[{p}]" + (f"  # {name}" if name else ""))
         body.append("# forward: one line per node of the graph")
-        body += [f"{names[k]} = {self._line(k)}" for k, row in enumerate(rows) if row.kind == "op"]
+        fused = self._fused_comments()
+        for k, row in enumerate(rows):
+            if row.kind == "op":
+                body.append(f"{names[k]} = {self._line(k)}")
+                body += fused.get(k, [])
         outputs = ", ".join(names[o] for o in self.outputs)
         if not backward:
             body.append(f"return {outputs}" if len(self.outputs) == 1 else f"return ({outputs},)")
@@ -168,6 +180,24 @@ class _Program:
         body.append(f"return {outputs}, {self._input_grads()}, {self._param_grads()}")
         doc = "The forward pass, then the backward pass: g_v is d(output)/d(v)."
         return self._function(self.title, "params, seed=1.0", body, doc)
+
+    def _fused_comments(self) -> dict[int, list[str]]:
+        """Where a batch runs a layer of weighted sums as one matrix product, a comment after
+        the layer's last sum: which sums, and the product that computes them."""
+        dots = find_dots(self, add_chains(self))
+        comments = {}
+        for members in layers(dots):
+            sums, xs = (
+                [self.names[k] for k in members],
+                [self.names[x] for x in dots[members[0]].xs],
+            )
+            extras = len(dots[members[0]].extras)
+            comments[max(members)] = [
+                f"# ^ a batch runs {_span(sums)} as one matrix product: W ({len(sums)}x{len(xs)}) "
+                f"@ [{_span(xs)}]" + (f" + {extras} term(s) each" if extras else ""),
+                "#   and its backward as W.T @ g (inputs) and g @ X.T (weights)",
+            ]
+        return comments
 
     def _grad_name(self, k: int) -> str:
         return f"g_{self.names[k]}" if self.needs_grad[k] else "0.0"
@@ -205,9 +235,9 @@ class _Program:
             row = rows[k]
             if row.kind != "op" or not needs[k]:
                 continue
-            out, args = self._symbol(k), [self._symbol(p) for p in row.parents]
+            node, args = self._symbol(k), [self._symbol(p) for p in row.parents]
             g = Symbol(f"g_{names[k]}", code=True)
-            for p, local in zip(row.parents, local_grad_symbols(row.op, out, args)):  # type: ignore[arg-type]
+            for p, local in zip(row.parents, local_grad_symbols(row.op, node, args)):  # type: ignore[arg-type]
                 if not needs[p]:
                     continue
                 term = g if local.text == "1.0" else -g if local.text == "-1.0" else g * local
@@ -227,13 +257,18 @@ class _Program:
         lines += [f"    {line}" for line in body]
         return "\n".join(lines).lstrip("\n") + "\n"
 
-    def _load(self, source: str, name: str) -> Callable:
+    def _load(self, source: str, name: str) -> Callable[..., Any]:
         """Compile the source (kept in linecache, so a traceback shows the failing line)."""
         filename = f"<compiled {self.title}.{name}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         namespace: dict[str, Any] = {}
         exec(builtins.compile(source, filename, "exec"), namespace)
-        return namespace[name]
+        function: Callable[..., Any] = namespace[name]
+        return function
+
+
+def _span(names: list[str]) -> str:
+    return ", ".join(names) if len(names) <= 3 else f"{names[0]}, ..., {names[-1]}"
 
 
 def _same(a: float, b: float) -> bool:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from ..context import enable_grad
+from ..context import enable_grad, name_scope
 from ..graph import topological_order
 from ..value import Value
+
+TRACING = "\x00traced"
+"""The name scope fn runs in while traced: a leaf made inside is a constant (or an argument),
+any other leaf was made before, outside fn: a parameter."""
 
 
 class TraceError(RuntimeError):
@@ -21,12 +26,15 @@ class _Trace:
     """One eager run of fn: its graph in topological order, its outputs, and which leaves are
     the arguments' elements (leaf -> (argument index, flat element index))."""
 
+    def is_param(self, leaf: Value) -> bool:
+        return leaf not in self.inputs and not (leaf.scope or "").startswith(TRACING)
+
     order: list[Value]
     outputs: list[Value]
     inputs: dict[Value, tuple[int, int]]
 
 
-def _trace(fn: Callable, args: Sequence, static: frozenset[int]) -> _Trace:
+def _trace(fn: Callable[..., Any], args: Sequence[Any], static: frozenset[int]) -> _Trace:
     """Call fn on fresh Value leaves (static arguments as they are) and record the graph."""
     inputs: dict[Value, tuple[int, int]] = {}
     call_args = []
@@ -40,7 +48,7 @@ def _trace(fn: Callable, args: Sequence, static: frozenset[int]) -> _Trace:
             call_args.append(leaves[0])
         else:
             call_args.append(np.array(leaves, dtype=object).reshape(arg.shape).tolist())
-    with enable_grad():
+    with enable_grad(), name_scope(TRACING):
         out = fn(*call_args)
     outputs = [_as_value(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
     if not outputs:

@@ -42,6 +42,12 @@ BINARY = [
         lambda a, b: (b * a ** (b - 1), a**b * math.log(a)),
         [(2.0, -1.5), (0.5, 3.0)],
     ),
+    (
+        "maximum",
+        lambda a, b: a.maximum(b),
+        lambda a, b: (float(a > b), float(b > a)),
+        [(2.0, -3.0), (-1.0, 0.5)],
+    ),
 ]
 
 

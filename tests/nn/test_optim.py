@@ -89,13 +89,6 @@ def test_zero_grad_and_module_params_and_duplicates():
     assert nn.SGD([p, p], lr=0.1).params == [p]  # listed twice, updated once
 
 
-def test_updates_accept_value_grads_from_create_graph():
-    x = Value(3.0)
-    (x * x).backward(create_graph=True)
-    nn.SGD([x], lr=0.1).step()
-    assert x.data == pytest.approx(3.0 - 0.1 * 6.0)
-
-
 @pytest.mark.parametrize(
     "make, error, match",
     [

@@ -1,0 +1,138 @@
+"""Compile finds a layer's weighted sums and runs them as one matrix product, with the same
+numbers as the engine (to rounding: BLAS adds a dot product in its own order)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nn
+from autograd_core import Value, compile, gradients
+from autograd_core.compiled.levels import _MatMul
+
+RTOL = 1e-12
+
+
+def eager_loss_and_grads(fn, params, X, Y):
+    """The mean loss and its gradients by the engine, one example at a time."""
+    total, grads = 0.0, np.zeros(len(params))
+    for x, y in zip(X, Y):
+        loss = fn([Value(v) for v in x], y)
+        found = gradients(loss)
+        total += loss.data
+        grads += [found.get(p, 0.0) for p in params]
+    return total / len(X), grads / len(X)
+
+
+def close(actual, expected):
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    scale = max(np.max(np.abs(expected)), 1e-300)
+    assert np.max(np.abs(actual - expected)) <= RTOL * scale, (actual, expected)
+
+
+def matmuls(compiled):
+    (program,) = compiled._programs.values()
+    levels = program.levels[False]
+    return [step for step in levels.steps if isinstance(step, _MatMul)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 9), min_size=2, max_size=4),
+    activation=st.sampled_from(["relu", "tanh", "sigmoid", "linear"]),
+    batch=st.integers(1, 12),
+    seed=st.integers(0, 10**6),
+)
+def test_an_mlp_runs_as_one_matrix_product_per_layer_with_the_engines_numbers(
+    sizes, activation, batch, seed
+):
+    model = nn.MLP(sizes[0], sizes[1:], activation=activation, init="scaled", seed=seed)
+    rng = np.random.default_rng(seed)
+    for p in model.parameters():  # nonzero biases, so a lost bias term shows
+        p.data = rng.normal()
+    X, Y = rng.normal(size=(batch, sizes[0])), rng.normal(size=(batch, sizes[-1]))
+    fn = lambda x, y: nn.mse(model(x), y)  # noqa: E731
+    compiled = compile(fn, X[0], Y[0])
+    compiled.backend = "levels"
+    result = compiled.run(X, Y, input_grads=False)
+    loss, grads = eager_loss_and_grads(fn, compiled.params, X, Y)
+    close(result.value, loss)
+    close(result.grads, grads)
+    assert len(matmuls(compiled)) == len(sizes) - 1  # one per layer
+
+
+def test_input_gradients_flow_through_the_transposed_product():
+    model = nn.MLP(3, [4, 2], activation="tanh", seed=1)
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    compiled = compile(lambda x: model(x)[0] * model(x)[1], X[0])
+    compiled.backend = "levels"
+    got = compiled.run(X).input_grads[0]
+    for b in range(5):
+        x = [Value(v) for v in X[b]]
+        out = model(x)
+        found = gradients(out[0] * out[1])
+        close(got[b] * 5, [found[v] for v in x])  # the mean over 5 examples
+
+
+def test_a_weight_used_twice_in_a_layer_gets_both_contributions():
+    w, u = Value(0.7, label="w"), Value(-0.3, label="u")
+
+    def fn(x):  # two neurons sharing (tying) the weight w: np.add.at adds both
+        return (w * x[0] + u * x[1]).tanh() + (w * x[0] + w * x[1]).tanh()
+
+    X = np.random.default_rng(1).normal(size=(6, 2))
+    compiled = compile(fn, X[0])
+    compiled.backend = "levels"
+    result = compiled.run(X, input_grads=False)
+    steps = matmuls(compiled)
+    assert len(steps) == 1 and not steps[0].unique
+    loss, grads = eager_loss_and_grads(lambda x, _: fn(x), compiled.params, X, np.zeros(6))
+    close(result.grads, grads)
+
+
+def test_sums_of_other_shapes_still_run_and_agree():
+    w = [Value(v) for v in (0.5, -1.2, 0.8)]
+
+    def fn(x):  # neurons over different inputs, a product of two parameters, a lone product
+        a = w[0] * x[0] + w[1] * x[1] + 1.5
+        b = w[2] * x[1] + w[0] * x[2]
+        c = w[1] * w[2] + x[0]
+        return (a * b + c + w[2] * x[0]).sin()
+
+    X = np.random.default_rng(2).normal(size=(7, 3))
+    compiled = compile(fn, X[0])
+    compiled.backend = "levels"
+    result = compiled.run(X, input_grads=False)
+    loss, grads = eager_loss_and_grads(lambda x, _: fn(x), compiled.params, X, np.zeros(7))
+    close(result.value, loss)
+    close(result.grads, grads)
+
+
+def test_the_printed_program_shows_the_fused_form_and_still_runs():
+    model = nn.MLP(2, [3, 1], activation="relu", seed=0)
+    compiled = compile(lambda x, y: nn.mse(model(x), y), [0.1, 0.2], 0.5)
+    source = compiled.source
+    assert "one matrix product: W (3x2) @ [x_0, x_1] + 1 term(s) each" in source
+    assert "one matrix product: W (1x3)" in source
+    namespace: dict = {}
+    exec(source, namespace)
+    params = [p.data for p in compiled.params]
+    assert namespace["program"]([0.1, 0.2], 0.5, params)[0] == compiled([0.1, 0.2], 0.5)
+
+
+@pytest.mark.parametrize("sizes", [(64, 128, 64, 10), (784, 32, 10)])
+def test_wide_networks_trace_once_and_agree(sizes):
+    model = nn.MLP(sizes[0], list(sizes[1:]), activation="relu", init="scaled", seed=0)
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(4, sizes[0])), rng.normal(size=(4, sizes[-1]))
+    fn = lambda x, y: nn.mse(model(x), y)  # noqa: E731
+    compiled = compile(fn, X[0], Y[0])
+    result = compiled.run(X, Y, input_grads=False)
+    loss, grads = eager_loss_and_grads(fn, compiled.params, X, Y)
+    close(result.value, loss)
+    close(result.grads, grads)
+    assert "_Program" not in repr(compiled) and "source" not in vars(
+        next(iter(compiled._programs.values()))
+    )
