@@ -1,103 +1,159 @@
 """The op table on arrays: each op's batch form, its errors per batch element, and the math
-namespace `m` on arrays, which the op rules use for a batch's backward pass."""
+namespace `m` on arrays, which the op rules use for a batch's backward pass.
+
+Arrays are numpy's by default, or any Array API library's (torch, CuPy, ...): `xp` is the
+library's namespace, from array-api-compat.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from .. import ops
 
-Array = np.ndarray
+Array = Any  # an array of numpy or of another Array API library
 
 
-def _sigmoid(a: Array) -> Array:
-    e = np.exp(-np.abs(a))  # exp(-a) where a >= 0 and exp(a) below: the float path's two branches
-    out: Array = np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    return out
+def namespace(*arrays: Any) -> Any:
+    """The Array API namespace of the arrays given: numpy for numpy arrays and numbers, else
+    the library's, through array-api-compat (an optional dependency, needed only then)."""
+    foreign = [
+        a for a in arrays if hasattr(a, "shape") and not isinstance(a, np.ndarray | np.generic)
+    ]
+    if not foreign:
+        return np
+    try:
+        from array_api_compat import array_namespace
+    except ImportError:
+        raise ImportError(
+            f"compile got {type(foreign[0]).__name__} arrays; other array libraries than numpy "
+            'need array-api-compat: pip install "autograd-core[array-api]"'
+        ) from None
+    return array_namespace(*foreign)
 
 
-def _pow(x: Any, n: Any) -> Any:
-    with np.errstate(all="ignore"):
-        return np.power(x, n)
+@cache
+def math_of(xp: Any) -> Any:
+    """The namespace `m` on `xp`'s arrays (one number per example), IEEE-style as `ops.FLOAT`."""
+
+    class M:
+        exp, log, sin, cos, tanh = xp.exp, xp.log, xp.sin, xp.cos, xp.tanh
+
+        @staticmethod
+        def sigmoid(a: Array) -> Array:
+            e = xp.exp(-xp.abs(a))  # exp(-a) where a >= 0 and exp(a) below: the float form's
+            return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+        @staticmethod
+        def pow(a: Array, n: Any) -> Array:
+            with np.errstate(all="ignore"):
+                return xp.pow(a, n)
+
+        @staticmethod
+        def step(a: Array) -> Array:
+            return a > 0  # booleans: a product with them is 0.0 or the other number
+
+        @staticmethod
+        def sign(a: Array) -> Array:
+            return xp.sign(a) * 1.0
+
+    return M
 
 
-class ARRAYS:
-    """The namespace `m` on numpy arrays (one number per example), IEEE-style as `ops.FLOAT`."""
+ARRAYS = math_of(np)
+"""The namespace `m` on numpy arrays."""
 
-    exp, log, sin, cos, tanh = np.exp, np.log, np.sin, np.cos, np.tanh
-    sigmoid, pow = staticmethod(_sigmoid), staticmethod(_pow)
-
-    @staticmethod
-    def step(a: Array) -> Array:
-        return (a > 0) * 1.0
-
-    @staticmethod
-    def sign(a: Array) -> Array:
-        return np.sign(a) * 1.0  # type: ignore[no-any-return]
-
-
-# Fast batch forms, where numpy has one. An op without one still runs, an element at a time.
+# Fast batch forms: `form(xp, *arrays)`. An op without one still runs, an element at a time.
 _FORMS: dict[str, Callable[..., Array]] = {
-    "add": np.add,
-    "sub": np.subtract,
-    "mul": np.multiply,
-    "div": np.divide,
-    "neg": np.negative,
-    "id": np.positive,
-    "exp": np.exp,
-    "log": np.log,
-    "log1p": np.log1p,
-    "tanh": np.tanh,
-    "sigmoid": _sigmoid,
-    "relu": lambda a: np.maximum(a, 0.0) + 0.0,  # + 0.0: relu(-0.0) is 0.0, as on floats
-    "sin": np.sin,
-    "cos": np.cos,
-    "sqrt": np.sqrt,
-    "abs": np.abs,
-    "maximum": np.maximum,
-    "softplus": lambda a: np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a))),
+    "add": lambda xp, a, b: a + b,
+    "sub": lambda xp, a, b: a - b,
+    "mul": lambda xp, a, b: a * b,
+    "div": lambda xp, a, b: a / b,
+    "neg": lambda xp, a: -a,
+    "id": lambda xp, a: a + 0.0,
+    "exp": lambda xp, a: xp.exp(a),
+    "log": lambda xp, a: xp.log(a),
+    "log1p": lambda xp, a: xp.log1p(a),
+    "tanh": lambda xp, a: xp.tanh(a),
+    "sigmoid": lambda xp, a: math_of(xp).sigmoid(a),
+    "relu": lambda xp, a: xp.maximum(a, 0.0) + 0.0,  # + 0.0: relu(-0.0) is 0.0, as on floats
+    "sin": lambda xp, a: xp.sin(a),
+    "cos": lambda xp, a: xp.cos(a),
+    "sqrt": lambda xp, a: xp.sqrt(a),
+    "abs": lambda xp, a: xp.abs(a),
+    "maximum": lambda xp, a, b: xp.maximum(a, b),
+    "softplus": lambda xp, a: xp.maximum(a, 0.0) + xp.log1p(xp.exp(-xp.abs(a))),
     # x ** y needs x > 0 (d/dy is log x): other bases become nan, which the check reports.
-    "pow_value": lambda a, b: np.power(np.where(a > 0, a, np.nan), b),
+    "pow_value": lambda xp, a, b: xp.pow(xp.where(a > 0, a, xp.nan), b),
 }
+# Ops whose float form never raises on finite inputs: their batch form needs no check.
+_NEVER_RAISE = {"add", "sub", "mul", "neg", "id", "tanh", "sigmoid", "relu", "sin", "cos", "abs"}
+_NEVER_RAISE |= {"maximum", "softplus"}
+
+
+def batch_function(op: ops.Op, xp: Any = np) -> Callable[..., Any]:
+    """`op`'s batch form on `xp`'s arrays, chosen once: the library's where it has one, with
+    the float form's errors where it can raise (see `batch_value`), else one element at a time."""
+    form = _FORMS.get(op.name)
+    if op.n is not None:
+        n = op.n
+        form = lambda xp, a: xp.pow(xp.where((a != 0) | (n >= 0), a, xp.nan), n)  # noqa: E731
+    if form is None:
+        return lambda *args: _elementwise(op, args, xp)
+    if op.name in _NEVER_RAISE:
+        return lambda *args: form(xp, *args)
+    return lambda *args: _checked(op, form, args, xp)
 
 
 def batch_value(op: ops.Op, *args: Any) -> Any:
     """`op` over a batch: its value where every input is finite is the float form's, and where
     the float form raises, this raises the same error, naming the first such batch element."""
-    form = _FORMS.get(op.name)
-    if op.n is not None:
-        n = op.n
-        form = lambda a: np.power(np.where((a != 0) | (n >= 0), a, np.nan), n)  # noqa: E731
-    if form is None:
-        return _elementwise(op, args)
+    return batch_function(op, namespace(*args))(*args)
+
+
+def _checked(op: ops.Op, form: Callable[..., Any], args: tuple[Any, ...], xp: Any) -> Any:
     with np.errstate(all="ignore"):
-        out = form(*args)
-    if np.isfinite(out).all():
+        out = form(xp, *args)
+    if xp.all(xp.isfinite(out)):
         return out
-    flagged = ~np.isfinite(out)
+    flagged = ~xp.isfinite(out)
     for a in args:
-        flagged = flagged & np.isfinite(a)
-    if flagged.any():
-        _raise_where_floats_do(op, args, np.flatnonzero(np.broadcast_to(flagged, np.shape(out))))
+        flagged = flagged & xp.isfinite(xp.asarray(a))
+    if xp.any(flagged):
+        flat = np.asarray(_to_numpy(flagged)).reshape(-1)
+        _raise_where_floats_do(op, args, np.flatnonzero(flat))
     return out
 
 
-def _elementwise(op: ops.Op, args: tuple[Any, ...]) -> Array:
-    """An op with no batch form, one element at a time."""
-    columns = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in args])
+def _to_numpy(a: Any) -> np.ndarray:
+    """A host numpy copy of an array of any library (for errors and the elementwise path)."""
+    if isinstance(a, np.ndarray | float | int):
+        return np.asarray(a, dtype=float)
+    a = a.cpu() if hasattr(a, "cpu") else a  # torch on a GPU
+    return np.asarray(a.detach() if hasattr(a, "detach") else a, dtype=float)
+
+
+def _elementwise(op: ops.Op, args: tuple[Any, ...], xp: Any) -> Array:
+    """An op with no batch form, one element at a time (on the host)."""
+    columns = np.broadcast_arrays(*[_to_numpy(a) for a in args])
     out = np.empty(columns[0].shape)
     for i, numbers in enumerate(zip(*(c.flat for c in columns))):
         out.flat[i] = _at(op, [float(x) for x in numbers], i)
-    return out
+    return out if xp is np else xp.asarray(out, device=_device(args))
 
 
-def _raise_where_floats_do(op: ops.Op, args: tuple[Any, ...], elements: Array) -> None:
+def _device(arrays: tuple[Any, ...]) -> Any:
+    return next((a.device for a in arrays if hasattr(a, "device") and hasattr(a, "shape")), None)
+
+
+def _raise_where_floats_do(op: ops.Op, args: tuple[Any, ...], elements: np.ndarray) -> None:
     """Run the float form at each element a batch form made non-finite from finite inputs:
     the first where it raises gives the engine's own error, plus which batch element."""
-    columns = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in args])
+    columns = np.broadcast_arrays(*[_to_numpy(a) for a in args])
     for i in elements.tolist():
         _at(op, [float(c.flat[i]) for c in columns], i)
 

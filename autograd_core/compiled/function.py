@@ -12,6 +12,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from ..value import Value, gradients
+from .arrays import namespace
 from .levels import _Levels
 from .program import _Program, _same
 from .trace import TraceError, _trace
@@ -125,6 +126,9 @@ class CompiledFunction:
 
     def __call__(self, *args: Any) -> Any:
         """fn's outputs: floats for one example, arrays over a batch (a tuple for several)."""
+        if (xp := namespace(*args)) is not np:
+            outputs = self._on_library(xp, args, None, False, None).outputs
+            return outputs
         batch, batched, groups = self._split(args)
         results = []
         for group in groups:
@@ -157,6 +161,8 @@ class CompiledFunction:
                     f"params must be {len(self.params)} numbers, in the order of .params; "
                     f"got shape {params.shape}"
                 )
+        if (xp := namespace(*args)) is not np:
+            return self._on_library(xp, args, params, input_grads, 1.0)
         batch, batched, groups = self._split(args)
         scale = 1.0 / batch if batch is not None and self.reduction == "mean" else 1.0
         total, grads = 0.0, np.zeros(len(self.params))
@@ -206,9 +212,10 @@ class CompiledFunction:
 
     def _scheduled(self, program: _Program, batch: int | None, input_grads: bool) -> Any:
         """The level-by-level schedule to run a batch with, or None for the straight-line
-        program: for one example (whose numbers must be the engine's, bit for bit), when
-        `backend="lines"`, or, with "auto", when the graph is too sequential to gain."""
-        if batch is None or self.backend == "lines":
+        program: for one example (whose numbers must be the engine's, bit for bit) unless
+        `backend="levels"`, when `backend="lines"`, or, with "auto", when the graph is too
+        sequential to gain."""
+        if self.backend == "lines" or (batch is None and self.backend != "levels"):
             return None
         if input_grads not in program.levels:
             program.levels[input_grads] = _Levels(program, input_grads)
@@ -216,6 +223,64 @@ class CompiledFunction:
         if self.backend == "auto" and 2 * len(levels.steps) > levels.n_ops:
             return None
         return levels
+
+    def _on_library(
+        self, xp: Any, args: tuple[Any, ...], params: Any, input_grads: bool, seed: Any
+    ) -> Result:
+        """A batch of another Array API library's arrays (torch tensors, on their device): the
+        level schedule computes with that library and returns its arrays; the parameters and
+        their gradients stay numpy vectors. Static arguments and single examples are numpy's."""
+        if self.static:
+            raise TypeError(f"{self.title}: static arguments need numpy arrays, not {xp.__name__}")
+        if len(args) != len(self.shapes):
+            raise TypeError(f"{self.title} takes {len(self.shapes)} arguments, got {len(args)}")
+        program = self._program(self._example)
+        sizes = {
+            a.shape[0] for a, s in zip(args, self.shapes) if hasattr(a, "shape") and a.shape != s
+        }
+        if len(sizes) != 1 or 0 in sizes:
+            raise ValueError(
+                f"{self.title}: {xp.__name__} arrays need one batch size (> 0), got {sorted(sizes)}"
+            )
+        (size,) = sizes
+        inputs: list[Any] = []
+        for a, shape in zip(args, self.shapes):
+            a = a if hasattr(a, "shape") else xp.asarray(a, dtype=xp.float64)
+            batched = a.shape != shape
+            if batched and a.shape[1:] != shape:
+                raise ValueError(
+                    f"{self.title}: expected shape (batch, *{shape}), got {tuple(a.shape)}"
+                )
+            flat = xp.reshape(a, (size, -1)).T if batched else xp.reshape(a, (-1,))
+            inputs.append(flat[0] if batched and shape == () else flat if shape else a)
+        if input_grads not in program.levels:
+            program.levels[input_grads] = _Levels(program, input_grads)
+        levels = program.levels[input_grads]
+        values = (
+            params[program.slots]
+            if params is not None
+            else np.array([p._data for p in program.params])
+        )
+        scale = 1.0 / size if self.reduction == "mean" else 1.0
+        with np.errstate(all="ignore"):
+            seeds = None if seed is None else np.full(size, scale)
+            out, g_inputs, g_params = levels.run(inputs, values, seeds, size, xp)
+        grads = np.zeros(len(self.params))
+        grads[program.slots] += g_params
+        g_args: list[Any] = [None] * len(self.shapes)
+        for i, shape in enumerate(self.shapes if g_inputs is not None else []):
+            elements = [g_inputs[i]] if shape == () else g_inputs[i]
+            device = out[0].device
+            rows = [
+                xp.broadcast_to(xp.asarray(g, dtype=xp.float64, device=device), (size,))
+                if not hasattr(g, "shape") or g.shape != (size,)
+                else g
+                for g in elements
+            ]
+            g_args[i] = xp.reshape(xp.stack(rows, axis=1), (size, *(shape or ())))
+        value = float(xp.sum(out[0])) * (scale if self.reduction == "mean" else 1.0)
+        outputs = tuple(out)
+        return Result(value, grads, tuple(g_args), outputs if len(outputs) > 1 else outputs[0])
 
     # --- batches ------------------------------------------------------------------------------
 
@@ -290,7 +355,7 @@ class CompiledFunction:
                 continue
             elements = [grads[i]] if shape == () else grads[i]
             if batch is None:
-                total[i] = float(elements[0]) if shape == () else np.reshape(elements, shape)
+                total[i] = _scalar(elements[0]) if shape == () else np.reshape(elements, shape)
                 continue
             per_row = np.stack([np.broadcast_to(g, (group.size,)) for g in elements], axis=1)
             if batched[i]:  # one gradient per example
@@ -421,12 +486,17 @@ def _close(a: float, b: float, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
     return _same(a, b) or abs(a - b) <= atol + rtol * max(abs(a), abs(b))
 
 
+def _scalar(x: Any) -> float:
+    """One example's number: a float, or the one entry of a batch-of-one array."""
+    return float(x.item()) if isinstance(x, np.ndarray) else float(x)
+
+
 def _gather(
     groups: list[_Group], results: list[tuple[Any, ...]], batch: int | None
 ) -> tuple[Any, ...]:
     """Each output in batch order: a float for one example, else an array over the batch."""
     if batch is None:
-        return tuple(float(o) for o in results[0])
+        return tuple(_scalar(o) for o in results[0])
     outputs = []
     for k in range(len(results[0])):
         full = np.empty(batch)

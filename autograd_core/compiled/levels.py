@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .. import ops
-from .arrays import ARRAYS, batch_value
+from .arrays import _to_numpy, batch_function, math_of
 from .program import _is, _Program
 from .tensorize import Dot, add_chains, find_dots
 
@@ -25,6 +26,31 @@ def _rows(idx: np.ndarray) -> Rows:
     if step > 0 and (np.diff(idx) == step).all():
         return slice(int(idx[0]), int(idx[-1]) + 1, step)
     return idx
+
+
+class _On:
+    """Where a batch runs: the array library `xp`, its device, and the plan's index arrays
+    converted for it (numpy's are used as they are)."""
+
+    def __init__(self, xp: Any, inputs: list[Any]) -> None:
+        self.xp = xp
+        self.device = next((a.device for a in inputs if hasattr(a, "device")), None)
+        self.cache: dict[int, Any] = {}
+
+    def array(self, a: Any) -> Any:
+        if self.xp is np:
+            return a
+        return self.xp.asarray(a, dtype=self.xp.float64, device=self.device)
+
+    def index(self, rows: Rows) -> Any:
+        if self.xp is np or isinstance(rows, slice):
+            return rows
+        if id(rows) not in self.cache:
+            self.cache[id(rows)] = self.xp.asarray(rows, device=self.device)
+        return self.cache[id(rows)]
+
+    def function(self, step: _Step) -> Callable[..., Any]:
+        return step.function if self.xp is np else batch_function(step.op, self.xp)
 
 
 class _Scatter:
@@ -47,12 +73,29 @@ class _Scatter:
             self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
             self.rows = _rows(unique)
 
-    def add(self, G: np.ndarray, contrib: np.ndarray) -> None:
+    def add(self, G: Any, contrib: Any, on: _On) -> None:
+        xp = on.xp
         if self.repeat:
-            contrib = contrib.reshape(-1, self.repeat, G.shape[1]).sum(axis=1)
+            contrib = xp.sum(xp.reshape(contrib, (-1, self.repeat, G.shape[1])), axis=1)
         elif self.order is not None:
-            contrib = np.add.reduceat(contrib[self.order], self.starts, axis=0)
-        G[self.rows] += contrib
+            if xp is np:
+                contrib = np.add.reduceat(contrib[self.order], self.starts, axis=0)
+            else:  # the same sums as a product with a 0/1 matrix (one row per target row)
+                contrib = on.array(self.summing()) @ contrib
+        if xp is np:
+            G[self.rows] += contrib
+        else:
+            rows = on.index(self.rows)
+            G[rows] = G[rows] + contrib
+
+    def summing(self) -> np.ndarray:
+        """The (rows x contributions) 0/1 matrix that adds each row's contributions."""
+        assert self.order is not None
+        S = np.zeros((len(self.starts), len(self.order)))
+        ends = [*self.starts[1:], len(self.order)]
+        for r, (a, b) in enumerate(zip(self.starts, ends)):
+            S[r, self.order[a:b]] = 1.0
+        return S
 
 
 @dataclass
@@ -64,6 +107,12 @@ class _Step:
     out: slice  # the rows the nodes' values go to
     parents: list[Rows]  # per operand, the rows it reads
     grads: list[_Scatter | None]  # per operand, how its gradient is added (None: not needed)
+
+    def __post_init__(self) -> None:
+        self.chain = self.op is ops.ADD  # every term of a sum gets the sum's gradient
+        self.ufunc = _UFUNCS.get(self.op) if len(self.parents) == 2 else None
+        self.function = batch_function(self.op)
+        self.needed = any(g is not None for g in self.grads)
 
 
 @dataclass
@@ -235,69 +284,83 @@ class _Levels:
         order = sorted(range(len(members)), key=lambda i: [cols[j][i] for j in keys])
         return [members[i] for i in order]
 
-    def run(self, inputs: list[Any], params: np.ndarray, seed: Any, size: int) -> tuple[Any, ...]:
+    def run(
+        self, inputs: list[Any], params: np.ndarray, seed: Any, size: int, xp: Any = np
+    ) -> tuple[Any, ...]:
         """Forward and, given a seed, backward over a batch of `size` examples: (outputs,
-        input gradients or None, parameter gradients summed over the batch)."""
-        V = np.empty((self.size, size))
+        input gradients or None, parameter gradients summed over the batch). The batch's
+        arrays are `xp`'s (numpy, or an Array API library's such as torch, on its device);
+        the parameters and their gradients stay numpy vectors."""
+        on = _On(xp, inputs)
+        V = xp.empty((self.size, size), dtype=xp.float64, device=on.device)
         for arg, elements, rows in self.inputs:
             a = inputs[arg]
             if self.shapes[arg] == ():
-                V[rows] = a
+                V[rows] = on.array(a)
             else:
-                a = np.asarray(a)
-                V[rows] = a[elements] if a.ndim == 2 else a[elements, None]
-        V[self.params] = params[self.param_index, None]
-        V[self.consts] = self.const_values
+                a = on.array(a)
+                V[rows] = a[on.index(elements)] if a.ndim == 2 else a[on.index(elements), None]
+        P = on.array(params)
+        V[self.params] = P[on.index(self.param_index), None]
+        V[self.consts] = on.array(self.const_values)
         saved: list[Any] = []
         for step in self.steps:
             out = V[step.out]
             if isinstance(step, _MatMul):
-                W = params[step.weights]
-                np.matmul(W, V[step.xs], out=out)
+                W = P[on.index(step.weights)]
+                if xp is np:
+                    np.matmul(W, V[step.xs], out=out)
+                else:
+                    V[step.out] = xp.matmul(W, V[on.index(step.xs)])
                 for extra in step.extras:
-                    out += V[extra]
+                    V[step.out] += V[on.index(extra)]
                 saved.append(W)
                 continue
-            args = [V[rows] for rows in step.parents]
-            if step.op is ops.ADD:  # a + b, or a chain ((a + b) + c) + ..., left to right
-                np.add(args[0], args[1], out=out)
+            args = [V[on.index(rows)] for rows in step.parents]
+            if xp is np and step.ufunc is not None:  # a + b, a - b, a * b, in place
+                step.ufunc(args[0], args[1], out=out)
+            elif step.chain:  # ((a + b) + c) + ..., left to right
+                total = args[0] + args[1]
                 for term in args[2:]:
-                    out += term
-            elif ufunc := _UFUNCS.get(step.op):
-                ufunc(args[0], args[1], out=out)
+                    total += term
+                V[step.out] = total
             else:
-                out[...] = batch_value(step.op, *args)
+                V[step.out] = on.function(step)(*args)
             saved.append(args)
         outputs = tuple(V[o] for o in self.outputs)
         grads = np.zeros(self.n_params)
         if seed is None or not self.backward_needed:
             return outputs, None, grads
-        G = np.zeros((self.size, size))
-        G[self.outputs[0]] = seed
+        G = xp.zeros((self.size, size), dtype=xp.float64, device=on.device)
+        G[self.outputs[0]] = on.array(seed)
+        m = math_of(xp)
         for step, args in zip(reversed(self.steps), reversed(saved)):
             g = G[step.out]
             if isinstance(step, _MatMul):
-                W, X = args, V[step.xs]
+                W, X = args, V[on.index(step.xs)]
+                gW = _to_numpy(g @ X.T) if xp is not np else g @ X.T
                 if step.unique:
-                    grads[step.weights] += g @ X.T
+                    grads[step.weights] += gW
                 else:
-                    np.add.at(grads, step.weights, g @ X.T)
+                    np.add.at(grads, step.weights, gW)
                 if step.x_grad is not None:
-                    step.x_grad.add(G, W.T @ g)
+                    step.x_grad.add(G, W.T @ g, on)
                 for scatter in step.extra_grads:
                     if scatter is not None:
-                        scatter.add(G, g)
+                        scatter.add(G, g, on)
                 continue
-            if not any(step.grads):
+            if not step.needed:
                 continue
-            if step.op is ops.ADD:  # every term of a sum gets the sum's gradient
-                local_grads: Any = [1.0] * len(args)
-            else:
-                local_grads = step.op.rule(ARRAYS, V[step.out], *args)
-            for scatter, local in zip(step.grads, local_grads):
+            if step.chain:
+                for scatter in step.grads:
+                    if scatter is not None:
+                        scatter.add(G, g, on)
+                continue
+            for scatter, local in zip(step.grads, step.op.rule(m, V[step.out], *args)):
                 if scatter is not None:
-                    scatter.add(G, g if _is(local, 1.0) else -g if _is(local, -1.0) else g * local)
-        grads[self.param_index] += G[self.params].sum(axis=1)
+                    term = g if _is(local, 1.0) else -g if _is(local, -1.0) else g * local
+                    scatter.add(G, term, on)
+        grads[self.param_index] += _to_numpy(xp.sum(G[self.params], axis=1))
         return outputs, self._input_grads(G) if self.input_grads else None, grads
 
     def _input_grads(self, G: np.ndarray) -> list[Any]:
