@@ -114,7 +114,7 @@ class Value:
 
     @data.setter
     def data(self, value: float) -> None:
-        self._data = _number(value, "Value.data")
+        self._data = value if type(value) is float else _number(value, "Value.data")
 
     def item(self) -> float:
         """The number, as PyTorch's `tensor.item()`: the same as `.data`."""

@@ -7,6 +7,7 @@ micrograd, PyTorch 0-dim tensors) share one loss expression, written exactly as 
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -262,20 +263,20 @@ class Compiled(_ScalarEngine):
 
 
 class NnFit(_ScalarEngine):
-    """The step `nn.fit` takes on an `nn.MLP` with `loss="hinge", l2=alpha` and plain SGD (the
-    private `_training_step` fit builds, called directly). fit pauses the cyclic GC while it
-    trains, so the runner times this row with the GC off, as fit runs it."""
+    """`nn.fit` on an `nn.MLP` with `loss="hinge", l2=alpha`, plain SGD and the full batch: one
+    epoch is one step. Timed from `history.time` of one long fit (`timed_steps`), so the row is
+    exactly what fit costs per step, through its public API; fit pauses the cyclic GC."""
 
     name = "ours (nn.fit step, gc off)"
-    description = "nn.MLP + nn.fit's training step (eager Values; fit pauses the GC)"
+    description = "nn.MLP + nn.fit (eager Values; fit pauses the GC)"
     gc_enabled = False
     compiled = False
 
     def __init__(self, problem: Problem) -> None:
         import nn
-        from nn import train
 
         super().__init__(problem)
+        self.nn, self.problem = nn, problem
         self.model = nn.MLP(problem.sizes[0], problem.sizes[1:], activation="relu")
         for layer, (W, b) in zip(self.model.layers, problem.weights):
             for j, neuron in enumerate(layer.neurons):
@@ -283,39 +284,41 @@ class NnFit(_ScalarEngine):
                     w.data = float(W[j, i])
                 neuron.b.data = float(b[j])
         self.params = self.model.parameters()
-        self.optimizer = nn.SGD(self.params, lr=0.0)
-        if self.compiled:
-            self._step = train._compiled_training_step(
-                self.model, nn.hinge, self.optimizer, self.params, self.alpha,
-                self.rows, self.labels, want_outputs=True,
-            )  # fmt: skip
-        else:
-            self._step = train._training_step(
-                self.model, nn.hinge, self.optimizer, self.params, self.alpha
-            )
+
+    def fit(self, epochs: int, lr: Callable[[int], float]) -> Any:
+        nn = self.nn
+        return nn.fit(
+            self.model, self.problem.X, self.problem.y, loss="hinge", l2=self.alpha,
+            optimizer=nn.SGD(self.model, lr=lr), epochs=epochs, shuffle=False, progress=False,
+            compile=self.compiled,
+        )  # fmt: skip
 
     def forward(self) -> Any:
-        """One fit step with learning rate 0: the loss, and the gradients left in `.grad`."""
-        self.optimizer.lr = 0.0
-        return self._step(self.rows, self.labels)[0]
+        """One fit epoch with learning rate 0: the loss, and the gradients left in `.grad`."""
+        return self.fit(1, lambda k: 0.0).loss[0]
 
     def backward(self, loss: Any) -> None:
-        pass  # the step has filled `.grad` already
+        pass  # fit has filled `.grad` already
 
     def zero_grad(self) -> None:
-        pass  # the step zeroes them itself
+        pass  # fit zeroes them itself
 
     def loss_value(self, loss: Any) -> float:
         return float(loss)
 
-    def step(self, lr: float) -> float:
-        self.optimizer.lr = lr
-        return self._step(self.rows, self.labels)[0]
+    def timed_steps(self, budget: Any, lr: Callable[[int], float]) -> list[float]:
+        """Seconds per step of one fit long enough for the budget, after its warm-up steps."""
+        start = time.perf_counter()
+        self.fit(budget.warmup, lr)
+        estimate = (time.perf_counter() - start) / max(budget.warmup, 1)
+        repeats = budget.repeats(estimate)
+        seconds = [0.0, *self.fit(budget.warmup + repeats, lr).time]
+        return list(np.diff(seconds)[budget.warmup :])
 
 
 class NnFitCompiled(NnFit):
     name = "compiled (nn.fit step)"
-    description = "nn.MLP + nn.fit(compile=True)'s training step"
+    description = "nn.MLP + nn.fit(compile=True)"
     gc_enabled = True
     compiled = True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import recording
 from .targets import evaluate
 
 
@@ -158,6 +159,7 @@ def render(results: dict, markdown: bool = False) -> str:
         _forward_backward(results, markdown),
         _scaling(results, markdown),
         _memory(results, markdown),
+        recording.render(results, markdown),
         _targets(results),
     ]
     return "\n\n".join("\n".join(lines) for lines in sections)

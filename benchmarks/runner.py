@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 
-from . import memory, scaling
+from . import memory, recording, scaling
 from .contenders import Contender, available
 from .data import Problem, make_problem
 from .targets import evaluate
@@ -100,6 +100,8 @@ def run(config: Config, log: Callable[[str], None] = lambda _: None) -> dict:
             row = memory.traced(cls(problem))
             row["rss"] = memory.peak_rss(name, config.n_points, config.hidden)
             results["memory"][name] = row
+    log("5. recording with viz.TrainingView")
+    results["recording"] = recording.measure(config.quick)
     results["targets"] = [target.as_dict() for target in evaluate(results)]
     return results
 

@@ -78,7 +78,10 @@ def training_step(contenders: list[Contender], problem: Problem, budget: Budget)
         fresh = type(contender)(problem)
         gc.collect()  # untimed: no row pays for the garbage an earlier row left behind
         with gc_state(gc_enabled):
-            times = series(lambda k, c=fresh: c.step(learning_rate(k)), budget)
+            if isinstance(fresh, NnFit):  # one long fit, timed per epoch by fit itself
+                times = fresh.timed_steps(budget, learning_rate)
+            else:
+                times = series(lambda k, c=fresh: c.step(learning_rate(k)), budget)
         rows[name] = {"contender": contender.name, "gc": gc_enabled, **summary(times)}
     return rows
 

@@ -4,12 +4,15 @@ Built only on autograd_core's public API. `nn.data` makes toy data sets (moons, 
 """
 
 from . import data
+from .callbacks import Callback, TrainingRun
+from .export import from_torch, to_onnx, to_torch
 from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
 from .losses import (
     LOSSES,
     LossSpec,
     bce,
     bce_with_logits,
+    cross_entropy,
     get_loss,
     hinge,
     l2_penalty,
@@ -17,8 +20,9 @@ from .losses import (
     softmax_cross_entropy,
     squared_error,
 )
-from .module import Module
+from .module import Module, Outputs
 from .optim import SGD, Adam, Optimizer
+from .serialize import load
 from .train import Evaluation, History, evaluate, fit, predict
 
 __all__ = [
@@ -28,6 +32,7 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "Callback",
     "Evaluation",
     "History",
     "Layer",
@@ -35,16 +40,23 @@ __all__ = [
     "Module",
     "Neuron",
     "Optimizer",
+    "Outputs",
+    "TrainingRun",
     "bce",
     "bce_with_logits",
+    "cross_entropy",
     "data",
     "evaluate",
     "fit",
+    "from_torch",
     "get_loss",
     "hinge",
     "l2_penalty",
+    "load",
     "mse",
     "predict",
     "softmax_cross_entropy",
     "squared_error",
+    "to_onnx",
+    "to_torch",
 ]

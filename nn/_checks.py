@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
+
+import numpy as np
+
+from autograd_core import Value
 
 
 def positive_int(n: object, what: str) -> int:
@@ -22,6 +27,80 @@ def is_number(x: object) -> bool:
 def finite_nonnegative(x: object, what: str) -> float:
     if not is_number(x):
         raise TypeError(f"{what} must be a number, got {type(x).__name__}: {x!r}")
-    if not 0 <= x < math.inf:
+    number = float(x)  # type: ignore[arg-type]
+    if not 0 <= number < math.inf:
         raise ValueError(f"{what} must be a finite number >= 0, got {x!r}")
-    return float(x)
+    return number
+
+
+def rows(data: object, what: str) -> list[Any]:
+    """`data` (X or y) as a list of samples, checked: each a finite number, or each a flat
+    list/tuple/array of the same length of finite numbers (or Values). The errors name the
+    first bad sample (`X[3] is nan`)."""
+    if isinstance(data, np.ndarray):
+        return _array_rows(data, what)
+    if not isinstance(data, (list, tuple)):
+        raise TypeError(
+            f"{what} must be a numpy array or a list of samples, got {type(data).__name__}"
+        )
+    width: int | None = None
+    for i, sample in enumerate(data):
+        if isinstance(sample, np.ndarray):
+            if sample.ndim > 1:
+                raise ValueError(f"{what}[{i}] has shape {sample.shape}; a sample is a flat vector")
+            sample = sample.tolist()
+        if isinstance(sample, (list, tuple)):
+            for j, x in enumerate(sample):
+                _finite_element(x, f"{what}[{i}][{j}]", what)
+            n = len(sample)
+        else:
+            _finite_element(sample, f"{what}[{i}]", what)
+            n = -1  # a single number
+        if width is None:
+            width = n
+        elif n != width:
+            raise ValueError(
+                f"{what}[{i}] is {_shape(n)} but {what}[0] is {_shape(width)}: every sample "
+                "must have the same length"
+            )
+    return list(data)
+
+
+def _array_rows(data: np.ndarray, what: str) -> list[Any]:
+    if data.ndim == 0 or data.ndim > 2:
+        raise ValueError(
+            f"{what} must be 1-D (one number per sample) or 2-D (one row per sample), "
+            f"got shape {data.shape}"
+        )
+    if data.dtype.kind == "O":
+        return rows(data.tolist(), what)
+    if data.dtype.kind not in "iuf":
+        hint = f" (convert with {what}.astype(float))" if data.dtype.kind == "b" else ""
+        raise TypeError(f"{what} must hold real numbers, got an array of {data.dtype}{hint}")
+    bad = np.argwhere(~np.isfinite(data))
+    if len(bad):
+        where = ", ".join(map(str, bad[0]))
+        raise ValueError(f"{what}[{where}] is {float(data[tuple(bad[0])])!r}: {_FIX}")
+    return data.tolist()  # type: ignore[no-any-return]
+
+
+_FIX = "the data must be finite; drop or fill the samples with nan or inf before training"
+
+
+def _finite_element(x: object, where: str, what: str) -> None:
+    number = x.data if isinstance(x, Value) else x
+    if not is_number(number):
+        raise TypeError(
+            f"{where} is {type(x).__name__} {x!r:.40}; {what} must hold numbers "
+            "(a sample is a number or a flat list of numbers)"
+        )
+    try:
+        finite = math.isfinite(number)  # type: ignore[arg-type]
+    except OverflowError:  # an int too large for a float
+        finite = False
+    if not finite:
+        raise ValueError(f"{where} is {number!r:.40}: {_FIX}")
+
+
+def _shape(n: int | None) -> str:
+    return "a single number" if n == -1 else f"a vector of {n}"

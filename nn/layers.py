@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograd_core import Value, name_scope
 
 from ._checks import is_number, positive_int
-from .module import Module
+from .module import Module, Outputs, _Running
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "tanh": Value.tanh,
@@ -37,6 +38,7 @@ INITS: dict[str, Callable[[int], float]] = {
 }
 
 Seed = int | np.random.Generator | None
+Inputs = Sequence[float | Value] | np.ndarray | float | Value
 
 
 class Neuron(Module):
@@ -47,14 +49,22 @@ class Neuron(Module):
     ) -> None:
         self.nin = positive_int(nin, "nin")
         self.activation = _activation_name(activation)
+        self.init = _init_name(init)
         self._apply = ACTIVATIONS[self.activation]
-        bound = INITS[_init_name(init)](self.nin)
+        bound = INITS[self.init](self.nin)
         weights = np.random.default_rng(seed).uniform(-bound, bound, self.nin).tolist()
         self.w = [Value(v, f"w{i}") for i, v in enumerate(weights)]
         self.b = Value(0.0, "b")
 
-    def __call__(self, x: Sequence[float | Value] | np.ndarray | float | Value) -> Value:
+    def forward(self, x: Inputs) -> Value:
         return self._forward(_inputs(x, self.nin, "Neuron"))
+
+    if TYPE_CHECKING:
+
+        def __call__(self, x: Inputs) -> Value: ...
+
+    def get_config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "activation": self.activation, "init": self.init}
 
     def _forward(self, xs: list[Value]) -> Value:
         # Start from the bias, not from 0: sum() would add a constant leaf and an extra node.
@@ -82,6 +92,7 @@ class Layer(Module):
         self.nin = positive_int(nin, "nin")
         self.nout = positive_int(nout, "nout")
         self.activation = _activation_name(activation)
+        self.init = _init_name(init)
         rng = np.random.default_rng(seed)
         self._scopes = [f"neurons.{j}" for j in range(self.nout)]
         self.neurons = []
@@ -89,11 +100,20 @@ class Layer(Module):
             with name_scope(scope):
                 self.neurons.append(Neuron(self.nin, self.activation, init=init, seed=rng))
 
-    def __call__(
-        self, x: Sequence[float | Value] | np.ndarray | float | Value
-    ) -> Value | list[Value]:
-        out = self._forward(_inputs(x, self.nin, "Layer"))
-        return out[0] if self.nout == 1 else out
+    def forward(self, x: Inputs) -> Value | Outputs:
+        return _result(self._forward(_inputs(x, self.nin, "Layer")))
+
+    if TYPE_CHECKING:
+
+        def __call__(self, x: Inputs) -> Value | Outputs: ...
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "nin": self.nin,
+            "nout": self.nout,
+            "activation": self.activation,
+            "init": self.init,
+        }
 
     def _forward(self, xs: list[Value]) -> list[Value]:
         out = []
@@ -102,10 +122,11 @@ class Layer(Module):
                 out.append(neuron._forward(xs))
         return out
 
-    def forward_batch(self, xs: Sequence) -> list:
+    def forward_batch(self, xs: Sequence[Any]) -> list[Any]:
         """`[self(x) for x in xs]`, neuron by neuron: each name scope is entered once per batch."""
-        outs = self._forward_batch([_inputs(x, self.nin, "Layer") for x in xs])
-        return [out[0] if self.nout == 1 else out for out in outs]
+        with _Running(self):
+            outs = self._forward_batch([_inputs(x, self.nin, "Layer") for x in xs])
+        return [_result(out) for out in outs]
 
     def _forward_batch(self, batch: list[list[Value]]) -> list[list[Value]]:
         outs: list[list[Value]] = [[] for _ in batch]
@@ -143,6 +164,7 @@ class MLP(Module):
         sizes = [self.nin] + [positive_int(n, "each layer size in nouts") for n in nouts]
         self.activation = _activation_name(activation)
         self.output_activation = _activation_name(output_activation)
+        self.init = _init_name(init)
         rng = np.random.default_rng(seed)
         self._scopes = [f"layers.{i}" for i in range(len(nouts))]
         self.layers = []
@@ -157,28 +179,45 @@ class MLP(Module):
         """Widths from input to output: `[2, 16, 16, 1]`."""
         return [self.nin] + [layer.nout for layer in self.layers]
 
-    def __call__(
-        self, x: Sequence[float | Value] | np.ndarray | float | Value
-    ) -> Value | list[Value]:
+    def forward(self, x: Inputs) -> Value | Outputs:
         xs = _inputs(x, self.nin, "MLP")
         for scope, layer in zip(self._scopes, self.layers):
             with name_scope(scope):
                 xs = layer._forward(xs)
-        return xs[0] if len(xs) == 1 else xs
+        return _result(xs)
 
-    def forward_batch(self, xs: Sequence) -> list:
+    if TYPE_CHECKING:
+
+        def __call__(self, x: Inputs) -> Value | Outputs: ...
+
+    def forward_batch(self, xs: Sequence[Any]) -> list[Any]:
         """`[self(x) for x in xs]`, layer by layer: fit() and predict() use this, because entering
         a name scope costs more than an op, and this way each is entered once per batch."""
-        batch = [_inputs(x, self.nin, "MLP") for x in xs]
-        for scope, layer in zip(self._scopes, self.layers):
-            with name_scope(scope):
-                batch = layer._forward_batch(batch)
-        return [out[0] if len(out) == 1 else out for out in batch]
+        with _Running(self):
+            batch = [_inputs(x, self.nin, "MLP") for x in xs]
+            for scope, layer in zip(self._scopes, self.layers):
+                with name_scope(scope):
+                    batch = layer._forward_batch(batch)
+        return [_result(out) for out in batch]
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "nin": self.nin,
+            "nouts": self.sizes[1:],
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "init": self.init,
+        }
 
     def __repr__(self) -> str:
         lines = [f"MLP({' -> '.join(map(str, self.sizes))}, {self.num_parameters()} parameters)"]
         lines += [f"  layers.{i}: {layer!r}" for i, layer in enumerate(self.layers)]
         return "\n".join(lines)
+
+
+def _result(outputs: list[Value]) -> Value | Outputs:
+    """One output as a bare Value, several as an Outputs list."""
+    return outputs[0] if len(outputs) == 1 else Outputs(outputs)
 
 
 def _inputs(x: object, n: int, who: str) -> list[Value]:

@@ -4,8 +4,8 @@ Each takes `outputs` and `targets` for one sample or a whole batch. The element-
 (mse, squared_error, hinge, bce, bce_with_logits) accept a Value, a number or a (nested)
 list/tuple/array of them, and pair outputs with targets element by element. They are means over
 the elements, except `squared_error`, which is the sum ½·Σ(target − out)² of the classic
-backprop walkthrough. `softmax_cross_entropy` takes one vector of logits per sample and a class
-index per sample.
+backprop walkthrough. `softmax_cross_entropy` (also `cross_entropy`, PyTorch's name) takes one
+vector of logits per sample and a class index per sample.
 
 `LOSSES` maps each name that `fit(loss=...)` accepts to the loss and to how its outputs become
 class labels (None for regression), which is how `fit` knows to report accuracy.
@@ -17,11 +17,13 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from autograd_core import Value
 
+from ._checks import is_number
 from .module import Module
 
 LOG_FLOOR = -100.0  # bce clamps log(p) here (as PyTorch does) instead of failing on p == 0
@@ -57,10 +59,9 @@ def hinge(outputs: object, targets: object) -> Value:
 def bce(probs: object, targets: object) -> Value:
     """Binary cross-entropy on probabilities: mean of −[t·log p + (1 − t)·log(1 − p)].
 
-    A log of a probability below e^−100 is clamped to −100 (its gradient is then 0), so a
+    As in PyTorch, each log is clamped at −100 (`log(max(p, e^−100))`, gradient 0 below), so a
     saturated sigmoid gives a large loss, not an error. Prefer `bce_with_logits` for raw scores.
-    The clamp and the skipped zero-weight term are Python branches on the numbers: a compiled
-    trace (`fit(compile=True)`) keeps the example's path, with targets as static arguments.
+    No branch depends on the numbers, so a compiled trace holds for every target and p.
     """
     terms = []
     for p, t in _pairs(probs, targets, "bce", unit_targets=True):
@@ -69,13 +70,7 @@ def bce(probs: object, targets: object) -> Value:
                 f"bce needs probabilities in [0, 1], got {p.data!r}; for raw scores use "
                 "bce_with_logits"
             )
-        # A zero-weight term is left out, so its log is never evaluated (it may be log 0).
-        if t == 1.0:
-            terms.append(-_clamped_log(p))
-        elif t == 0.0:
-            terms.append(-_clamped_log(1 - p))
-        else:
-            terms.append(-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)))
+        terms.append(-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)))
     return _sum(terms) / len(terms)
 
 
@@ -95,14 +90,21 @@ def bce_with_logits(logits: object, targets: object) -> Value:
 
 
 def softmax_cross_entropy(logits: object, targets: object) -> Value:
-    """−log softmax(logits)[target], averaged over samples.
+    """−log softmax(logits)[target], averaged over samples (PyTorch's CrossEntropyLoss).
 
-    One sample is a list of logits and an int class index; a batch is a list of such lists and
-    a list of ints. Stable: the largest logit (a constant) is subtracted before exp.
+    One sample is a list of logits and its target: an int class index, or a list of class
+    probabilities (floats or Values, such as a one-hot vector), as in PyTorch. A batch is a list
+    of such lists and a list of targets. log Σ e^z is computed as `lse + softplus(z − lse)`, one
+    logit at a time: stable for any logits, and without a branch on the numbers, so a compiled
+    trace holds for every sample (`fit(compile=True)` passes one-hot targets as data).
     """
-    if isinstance(targets, numbers.Integral) and not isinstance(targets, bool):
-        logits, targets = [logits], [targets]
-    rows, labels = _as_list(logits), _as_list(targets)
+    if isinstance(logits, Value) or is_number(logits):
+        rows, labels = [logits], [targets]  # a bare score: refused below, with what to do
+    else:
+        rows = _as_list(logits)
+        flat = all(isinstance(z, Value) or is_number(z) for z in rows)
+        one_sample = rows and flat and not _is_int_list(targets)  # int targets: a batch
+        rows, labels = ([rows], [targets]) if one_sample else (rows, _as_list(targets))
     if len(rows) != len(labels):
         raise ValueError(
             f"softmax_cross_entropy: {len(rows)} samples of logits but {len(labels)} targets "
@@ -112,19 +114,49 @@ def softmax_cross_entropy(logits: object, targets: object) -> Value:
         raise ValueError("softmax_cross_entropy needs at least one sample")
     terms = []
     for row, label in zip(rows, labels):
-        row = [_value(z, "softmax_cross_entropy") for z in _as_list(row)]
-        if isinstance(label, bool) or not isinstance(label, numbers.Integral):
+        if isinstance(row, Value) or is_number(row):
             raise TypeError(
-                f"softmax_cross_entropy targets must be int class indices, got {label!r}"
+                "softmax_cross_entropy needs one list of logits per sample (one per class), but "
+                "got one Value per sample (a model with one output): use bce_with_logits or hinge "
+                "with that one score, or give the last layer one output per class"
             )
-        if not 0 <= label < len(row):
-            raise ValueError(
-                f"softmax_cross_entropy target {label} is out of range for {len(row)} logits"
-            )
-        top = max(z.data for z in row)
-        shifted = [z - top for z in row]
-        terms.append(_sum([s.exp() for s in shifted]).log() - shifted[label])
+        z = [_value(v, "softmax_cross_entropy") for v in _as_list(row)]
+        lse = z[0]
+        for v in z[1:]:
+            lse = lse + (v - lse).softplus()  # log(e^lse + e^v)
+        terms.append(lse - z[_class(label, len(z))] if _is_class(label) else _soft(lse, z, label))
     return _sum(terms) / len(terms)
+
+
+def _is_class(label: object) -> bool:
+    return isinstance(label, numbers.Integral) and not isinstance(label, bool)
+
+
+def _is_int_list(x: object) -> bool:
+    return isinstance(x, (list, tuple, np.ndarray)) and all(_is_class(v) for v in _as_list(x))
+
+
+def _class(label: Any, k: int) -> int:
+    if not 0 <= int(label) < k:
+        raise ValueError(f"softmax_cross_entropy target {label} is out of range for {k} logits")
+    return int(label)
+
+
+def _soft(lse: Value, z: list[Value], probs: object) -> Value:
+    """−Σ t_k log softmax(z)_k for class probabilities t."""
+    if isinstance(probs, bool) or not isinstance(probs, (list, tuple, np.ndarray)):
+        raise TypeError(
+            "softmax_cross_entropy targets are int class indices or lists of class "
+            f"probabilities, got {probs!r}"
+        )
+    t = _as_list(probs)
+    if len(t) != len(z):
+        raise ValueError(f"softmax_cross_entropy: {len(t)} class probabilities for {len(z)} logits")
+    return _sum([tk * (lse - zk) for tk, zk in zip(t, z) if not (is_number(tk) and tk == 0)])
+
+
+cross_entropy = softmax_cross_entropy
+"""PyTorch's name for softmax_cross_entropy: the same function."""
 
 
 def l2_penalty(parameters: Iterable[Value] | Module, alpha: float = 1e-4) -> Value:
@@ -143,37 +175,88 @@ def l2_penalty(parameters: Iterable[Value] | Module, alpha: float = 1e-4) -> Val
 # --- which names fit() accepts, and how each loss's outputs become labels ---------------------
 
 
-def _elementwise(rule: Callable[[float], float]) -> Callable[[object], object]:
-    def predict(output: object) -> object:
-        if isinstance(output, (list, tuple)):
-            return [rule(float(o)) for o in output]
-        return rule(float(output))  # type: ignore[arg-type]
-
-    return predict
-
-
-def _argmax(output: object) -> int:
-    scores = [float(o) for o in output]  # type: ignore[attr-defined]
-    return scores.index(max(scores))
-
-
 @dataclass(frozen=True)
 class LossSpec:
-    """A loss and how a model output becomes a class label (None: a regression loss)."""
+    """A loss, and how model outputs become class labels (both None: a regression loss).
+
+    `labels` maps a batch of outputs (an array, one row per sample) to labels at once;
+    `to_label` is a rule of your own for one output (`fit(to_label=...)`).
+    """
 
     fn: Callable[[object, object], Value]
-    predict: Callable[[object], object] | None
+    labels: Callable[[np.ndarray], np.ndarray] | None = None
+    to_label: Callable[[object], object] | None = None
+
+    @property
+    def predict(self) -> Callable[[object], object] | None:
+        """How one model output (a Value, a number or a list of them) becomes a label."""
+        if self.to_label is not None or self.labels is None:
+            return self.to_label
+        labels = self.labels
+        return lambda output: labels(_scores(output)).tolist()
+
+
+def _scores(output: object) -> np.ndarray:
+    """One output's numbers: a 0-d array for one Value, a vector for a list of them."""
+    numbers = [_number(o) for o in _flatten(output, [])]
+    return np.array(numbers if isinstance(output, (list, tuple, np.ndarray)) else numbers[0])
 
 
 LOSSES: dict[str, LossSpec] = {
-    "mse": LossSpec(mse, None),
-    "squared_error": LossSpec(squared_error, None),
-    "hinge": LossSpec(hinge, _elementwise(lambda s: 1 if s > 0 else -1)),
-    "bce": LossSpec(bce, _elementwise(lambda p: 1 if p > 0.5 else 0)),
-    "bce_with_logits": LossSpec(bce_with_logits, _elementwise(lambda z: 1 if z > 0 else 0)),
-    "softmax_cross_entropy": LossSpec(softmax_cross_entropy, _argmax),
+    "mse": LossSpec(mse),
+    "squared_error": LossSpec(squared_error),
+    "hinge": LossSpec(hinge, lambda s: np.where(s > 0, 1, -1)),
+    "bce": LossSpec(bce, lambda p: np.where(p > 0.5, 1, 0)),
+    "bce_with_logits": LossSpec(bce_with_logits, lambda z: np.where(z > 0, 1, 0)),
+    "softmax_cross_entropy": LossSpec(softmax_cross_entropy, lambda z: np.argmax(z, axis=-1)),
 }
 LOSSES["cross_entropy"] = LOSSES["softmax_cross_entropy"]
+
+
+def check_targets(
+    loss: Callable[[object, object], Value], targets: list[Any], output: object
+) -> None:
+    """Check every target against a built-in loss before training, naming the first bad one.
+
+    `targets` holds one target per sample (finite numbers or vectors of them, as fit's data
+    checks leave them); `output` is the model's output for one sample, which says how many
+    numbers a target must have. A custom loss checks its own targets.
+    """
+    if loss is softmax_cross_entropy:
+        if not isinstance(output, (list, tuple)):
+            softmax_cross_entropy([output], [0])  # raises the one-Value explanation
+        k = len(output)  # type: ignore[arg-type]
+        for i, t in enumerate(targets):
+            if isinstance(t, bool) or not isinstance(t, numbers.Integral):
+                raise TypeError(
+                    f"y[{i}] is {t!r}, but softmax_cross_entropy targets are int class indices "
+                    "(convert labels with y.astype(int))"
+                )
+            if not 0 <= int(t) < k:
+                raise ValueError(f"y[{i}] is class {t}, but the model has {k} outputs (0..{k - 1})")
+        return
+    if loss not in _TARGET_RANGES:
+        return
+    width = len(_flatten(output, []))
+    allowed, hint = _TARGET_RANGES[loss]
+    for i, t in enumerate(targets):
+        values = _flatten(t, [])
+        if len(values) != width:
+            raise ValueError(
+                f"y[{i}] has {len(values)} numbers, but the model gives {width} outputs per sample"
+            )
+        for v in values:
+            if allowed is not None and not allowed(v):
+                raise ValueError(f"y[{i}] is {t!r}, but {loss.__name__} {hint}")
+
+
+_TARGET_RANGES: dict[Callable[..., Value], tuple[Callable[[float], bool] | None, str]] = {
+    mse: (None, ""),
+    squared_error: (None, ""),
+    hinge: (lambda t: t in (-1.0, 1.0), "targets must be -1 or +1 (map 0/1 labels with 2*y - 1)"),
+    bce: (lambda t: 0.0 <= t <= 1.0, "targets must be in [0, 1]"),
+    bce_with_logits: (lambda t: 0.0 <= t <= 1.0, "targets must be in [0, 1]"),
+}
 
 
 def get_loss(loss: str | Callable[[object, object], Value]) -> LossSpec:
@@ -187,7 +270,7 @@ def get_loss(loss: str | Callable[[object, object], Value]) -> LossSpec:
         for spec in LOSSES.values():
             if spec.fn is loss:
                 return spec
-        return LossSpec(loss, None)
+        return LossSpec(loss)
     raise TypeError(f"loss must be a name ({', '.join(LOSSES)}) or a callable, got {loss!r}")
 
 
@@ -203,18 +286,18 @@ def _sum(terms: Sequence[Value | float]) -> Value:
 
 
 def _clamped_log(p: Value) -> Value:
-    return p.log() if p.data > math.exp(LOG_FLOOR) else Value(LOG_FLOOR)
+    return p.maximum(math.exp(LOG_FLOOR)).log()
 
 
-def _as_list(x: object) -> list:
+def _as_list(x: object) -> list[Any]:
     if isinstance(x, np.ndarray):
-        return x.tolist()
+        return list(x.tolist())
     if isinstance(x, (list, tuple)):
         return list(x)
     raise TypeError(f"expected a list, tuple or numpy array, got {type(x).__name__}")
 
 
-def _flatten(x: object, out: list) -> list:
+def _flatten(x: object, out: list[Any]) -> list[Any]:
     if isinstance(x, np.ndarray):
         x = x.tolist()
     if isinstance(x, (list, tuple)):
@@ -225,11 +308,16 @@ def _flatten(x: object, out: list) -> list:
     return out
 
 
+def _number(x: object) -> float:
+    """A Value's number, or a number as a float (a Value is never converted implicitly)."""
+    return x.data if isinstance(x, Value) else float(x)  # type: ignore[arg-type]
+
+
 def _value(x: object, who: str) -> Value:
     if isinstance(x, Value):
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Value(x)
+        return Value(float(x))
     raise TypeError(f"{who} outputs must be Values or numbers, got {type(x).__name__}")
 
 
@@ -246,7 +334,7 @@ def _pairs(
         raise ValueError(f"{who}: {len(outs)} outputs but {len(targs)} targets")
     if not outs:
         raise ValueError(f"{who} needs at least one output")
-    pairs = []
+    pairs: list[tuple[Value, float | Value]] = []
     for o, t in zip(outs, targs):
         if isinstance(t, Value):
             pairs.append((_value(o, who), t))

@@ -1,54 +1,104 @@
-"""Module: the base class that finds parameters, names them, and saves and loads them."""
+"""Module: the base class with PyTorch's protocol (`__call__` runs `forward`), which finds
+parameters and submodules, names them, scopes their Values for drawings, and saves and loads them.
+"""
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 import os
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar, Token
+from types import MethodType
+from typing import Any, NoReturn, TypeVar, overload
 
-from autograd_core import Value
+from autograd_core import Value, name_scope
 
-FILE_FORMAT = "autograd-core/nn"
-FILE_VERSION = 1
+_running: ContextVar[Module | None] = ContextVar("nn_running_module", default=None)
+_structure = [0]  # bumped whenever a public attribute of any Module is set: caches check it
+
+M = TypeVar("M", bound="Module")
+PathArg = str | os.PathLike[str]
+
+
+class _LoadMethod:
+    """`model.load(path)` loads into the model; `MLP.load(path)` builds a new one from its file.
+
+    A descriptor, so that one name reads naturally on both an instance and a class.
+    """
+
+    @overload
+    def __get__(self, obj: None, owner: type[M]) -> Callable[[PathArg], M]: ...
+
+    @overload
+    def __get__(self, obj: M, owner: type[M] | None = None) -> Callable[[PathArg], M]: ...
+
+    def __get__(self, obj: Module | None, owner: type[Module] | None = None) -> Callable[..., Any]:
+        from .serialize import build, load_into
+
+        return MethodType(load_into, obj) if obj is not None else MethodType(build, owner)
 
 
 class Module:
-    """Base class of Neuron, Layer and MLP, with the names PyTorch users know.
+    """Base class of Neuron, Layer, MLP and your own modules, with the names PyTorch users know.
 
-    Parameters are found, not registered: every public attribute that is a `Value`, a `Module`,
-    or a list/tuple of them, in the order the attributes were set. So a Neuron with `self.w` (a
-    list) and `self.b` has parameters named `w.0`, `w.1`, ..., `b`, and in an MLP they become
-    `layers.0.neurons.3.w.1`. A Value reachable twice (a tied weight) is listed once.
+        class Net(nn.Module):
+            def __init__(self):
+                self.hidden = nn.Layer(2, 8, "relu")
+                self.out = nn.Layer(8, 1, "linear")
+
+            def forward(self, x):
+                return self.out(self.hidden(x))
+
+    Calling a module runs its `forward`. Parameters are found, not registered: every public
+    attribute that is a `Value`, a `Module`, or a list/tuple of them, in the order the attributes
+    were set. So a Neuron with `self.w` (a list) and `self.b` has parameters named `w.0`, `w.1`,
+    ..., `b`, and in an MLP they become `layers.0.neurons.3.w.1`. A Value reachable twice (a tied
+    weight) is listed once; so is a module.
+
+    Name scopes (for drawings): a submodule called inside its parent's `forward` runs inside
+    `name_scope(<its attribute name>)`, and setting an attribute gives its parameters the scope of
+    the module holding each, so `Net`'s graph has boxes `hidden.neurons.0`, ... with the weights
+    inside. Assign a list of submodules whole (`self.blocks = [...]`), as appending to it later
+    names nothing.
     """
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """`(name, parameter)` pairs in a stable order: attribute order, then list order."""
-        seen: set[int] = set()
-        out: list[tuple[str, Value]] = []
-        for name, p in self._walk(""):
-            if id(p) not in seen:
-                seen.add(id(p))
-                out.append((name, p))
-        return out
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        if not name.startswith("_"):
+            _structure[0] += 1
+            if isinstance(value, (Value, Module, list, tuple)):
+                _scope_attribute(name, value)
 
-    def _walk(self, prefix: str) -> Iterator[tuple[str, Value]]:
-        for attr, item in vars(self).items():
-            if attr.startswith("_"):
-                continue
-            if isinstance(item, (list, tuple)):
-                for i, sub in enumerate(item):
-                    yield from _walk_item(f"{prefix}{attr}.{i}", sub)
-            else:
-                yield from _walk_item(f"{prefix}{attr}", item)
+    # --- the forward protocol ---------------------------------------------------------------
 
-    def forward_batch(self, xs: Sequence) -> list:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with _Running(self):
+            return self.forward(*args, **kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """What calling the module computes; subclasses define it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no forward(): define `def forward(self, x): ...` "
+            "to say what calling it computes"
+        )
+
+    def forward_batch(self, xs: Sequence[Any]) -> list[Any]:
         """The outputs for a list of samples, `[self(x) for x in xs]`; subclasses may override it
         with a faster order of work that gives the same values and the same graph per sample."""
         return [self(x) for x in xs]
+
+    # --- parameters and submodules ----------------------------------------------------------
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """`(name, parameter)` pairs in a stable order: attribute order, then list order."""
+        return [(name, p) for _, name, p in self._parameter_tree()]
+
+    def named_modules(self) -> list[tuple[str, Module]]:
+        """`(name, module)` for this module (name `""`) and every submodule, each listed once."""
+        out: list[tuple[str, Module]] = []
+        self._walk("", set(), set(), out.append, None)
+        return out
 
     def parameters(self) -> list[Value]:
         """Every parameter, in the order of `named_parameters()`."""
@@ -62,10 +112,62 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
+    def get_config(self) -> dict[str, Any] | None:
+        """The constructor arguments that rebuild this module (`type(self)(**config)`), saved in
+        its model file so that `Class.load(path)` can rebuild it; None when unknown."""
+        return None
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.num_parameters()} parameters)"
 
-    # --- state ------------------------------------------------------------------------------
+    def _parameter_tree(self) -> list[tuple[str, str, Value]]:
+        """`(module path, parameter name, parameter)` for every parameter, each listed once."""
+        out: list[tuple[str, str, Value]] = []
+        self._walk("", set(), set(), None, out.append)
+        return out
+
+    def _walk(
+        self,
+        path: str,
+        seen_modules: set[int],
+        seen_values: set[int],
+        on_module: Callable[[tuple[str, Module]], None] | None,
+        on_value: Callable[[tuple[str, str, Value]], None] | None,
+    ) -> None:
+        """Depth first in attribute order: each module and each parameter once, first name wins."""
+        seen_modules.add(id(self))
+        if on_module is not None:
+            on_module((path, self))
+        prefix = f"{path}." if path else ""
+        for attr, item in vars(self).items():
+            if attr.startswith("_"):
+                continue
+            if isinstance(item, (list, tuple)):
+                named = [(f"{prefix}{attr}.{i}", sub) for i, sub in enumerate(item)]
+            else:
+                named = [(f"{prefix}{attr}", item)]
+            for name, sub in named:
+                if isinstance(sub, Value):
+                    if on_value is not None and id(sub) not in seen_values:
+                        seen_values.add(id(sub))
+                        on_value((path, name, sub))
+                elif isinstance(sub, Module) and id(sub) not in seen_modules:
+                    sub._walk(name, seen_modules, seen_values, on_module, on_value)
+
+    # --- name scopes --------------------------------------------------------------------------
+
+    def _name_of(self, module: Module) -> str | None:
+        """The name of a submodule (`hidden`, `blocks.2`), None if it is not one. Cached per
+        structure version; a miss rebuilds it (a submodule appended to a list since)."""
+        cache: tuple[int, dict[int, tuple[Module, str]]] | None = vars(self).get("_names")
+        hit = cache[1].get(id(module)) if cache and cache[0] == _structure[0] else None
+        if hit is None or hit[0] is not module:
+            names = {id(m): (m, name) for name, m in self.named_modules()[1:]}
+            object.__setattr__(self, "_names", (_structure[0], names))
+            hit = names.get(id(module))
+        return hit[1] if hit is not None and hit[0] is module else None
+
+    # --- state --------------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, float]:
         """`{name: value}` for every parameter: plain floats, a snapshot."""
@@ -82,98 +184,116 @@ class Module:
             )
         named = self.named_parameters()
         names = [name for name, _ in named]
+        known = set(names)
         missing = [n for n in names if n not in state]
-        unexpected = [n for n in state if n not in set(names)]
+        unexpected = [n for n in state if n not in known]
         if missing or unexpected:
+            wrong = [f"missing {_few(missing)}"] if missing else []
+            wrong += [f"unexpected {_few(unexpected)}"] if unexpected else []
             raise ValueError(
                 f"state does not match {type(self).__name__} with {len(names)} parameters: "
-                f"missing {_few(missing)}, unexpected {_few(unexpected)}"
+                + "; ".join(wrong)
             )
-        values = []
-        for name in names:
-            v = state[name]
-            if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                raise TypeError(f"parameter {name!r} must be a number, got {type(v).__name__}")
-            if not math.isfinite(v):
-                raise ValueError(f"parameter {name!r} must be finite, got {v!r}")
-            values.append(float(v))
+        values = [_finite_float(state[name], f"parameter {name!r}") for name in names]
         for (_, p), v in zip(named, values):
             p.data = v
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the parameters to a JSON file, atomically: a temp file renamed over `path`.
+    def save(self, path: PathArg) -> None:
+        """Write the model to a JSON file: its class, constructor arguments and parameters.
 
-        A crash mid-write leaves any previous file intact. Non-finite parameters are refused.
+        Atomic: a temp file beside the target is renamed over it, so a failed save leaves any
+        previous file intact. An existing file keeps its permission mode; a symlink is written
+        through (its target is replaced). Non-finite parameters are refused.
         """
-        state = self.state_dict()
-        for name, v in state.items():
-            if not math.isfinite(v):
-                raise ValueError(f"cannot save: parameter {name!r} is {v!r}")
-        doc = {
-            "format": FILE_FORMAT,
-            "version": FILE_VERSION,
-            "class": type(self).__name__,
-            "num_parameters": len(state),
-            "parameters": state,
-        }
-        text = json.dumps(doc, indent=1, allow_nan=False)
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        from .serialize import save
 
-    def load(self, path: str | os.PathLike) -> Module:
-        """Load parameters saved by `save()` into this module and return it.
+        save(self, path)
 
-        The file must be a valid model file for this class with exactly these parameter names;
-        otherwise ValueError, and the module is unchanged.
-        """
-        path = Path(path)
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicates)
-        except ValueError as e:  # bad JSON, bad UTF-8, duplicate keys
-            raise ValueError(f"{path} is not a valid model file: {e}") from None
-        if not isinstance(doc, dict) or doc.get("format") != FILE_FORMAT:
-            raise ValueError(f"{path} is not a model file (expected format {FILE_FORMAT!r})")
-        if doc.get("version") != FILE_VERSION:
-            raise ValueError(f"{path} has version {doc.get('version')!r}; expected {FILE_VERSION}")
-        if doc.get("class") != type(self).__name__:
-            raise ValueError(
-                f"{path} holds a {doc.get('class')!r}, cannot load it into a {type(self).__name__}"
+    load = _LoadMethod()
+
+
+def _finite_float(v: object, what: str) -> float:
+    """`v` as a float: a real number (not a bool) that is finite, else TypeError/ValueError."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{what} must be a number, got {type(v).__name__}")
+    try:
+        x = float(v)
+    except OverflowError:
+        raise ValueError(f"{what} is too large for a float ({_digits(v)})") from None
+    if not math.isfinite(x):
+        raise ValueError(f"{what} must be finite, got {x!r}")
+    return x
+
+
+def _scope_attribute(name: str, value: object) -> None:
+    """Give the parameters in a module's new attribute the scope of the module holding each,
+    under the scope in effect here: `hidden.neurons.0` for `self.hidden = nn.Layer(...)`."""
+    outer = Value(0.0).scope  # the `with name_scope(...)` this module is built in, if any
+    items = value if isinstance(value, (list, tuple)) else [value]
+    for i, item in enumerate(items):
+        here = name if items is not value else f"{name}.{i}"
+        if isinstance(item, Value):
+            item.scope = outer
+        elif isinstance(item, Module):
+            for path, _, p in item._parameter_tree():
+                inner = f"{here}.{path}" if path else here
+                p.scope = f"{outer}.{inner}" if outer else inner
+
+
+class _Running:
+    """Enter a module's call: a submodule called by a running module runs inside
+    `name_scope(<its name there>)`. A plain class: cheap per call."""
+
+    __slots__ = ("_module", "_scope", "_token")
+
+    def __init__(self, module: Module) -> None:
+        self._module = module
+        self._scope: Any = None
+        self._token: Token[Module | None] | None = None
+
+    def __enter__(self) -> None:
+        module, parent = self._module, _running.get()
+        name = parent._name_of(module) if parent is not None else None
+        self._token = _running.set(module)
+        if name:
+            self._scope = name_scope(name)
+            self._scope.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._scope is not None:
+            self._scope.__exit__(*exc)
+            self._scope = None
+        assert self._token is not None
+        _running.reset(self._token)
+
+
+class Outputs(list[Value]):
+    """A module's several outputs: a plain list of Values (equality, indexing, numpy conversion
+    as a list), whose Value attributes (`backward`, `data`, `grad`, ...) explain what to do."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> NoReturn:
+        if name.startswith("__") or not hasattr(Value, name):
+            raise AttributeError(f"'list' object has no attribute {name!r}")
+        n = len(self)
+        if name == "backward":
+            raise AttributeError(
+                f"this is a list of {n} output Values; reduce it to one Value with a loss "
+                "(nn.mse(outputs, targets)) and call .backward() on that"
             )
-        state = doc.get("parameters")
-        if not isinstance(state, dict) or doc.get("num_parameters") != len(state):
-            raise ValueError(f"{path} is corrupt: parameter count does not match its header")
-        try:
-            self.load_state_dict(state)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"{path} does not fit this model: {e}") from None
-        return self
+        raise AttributeError(
+            f"this is a list of {n} output Values, not a Value: take one (outputs[0].{name}) "
+            f"or each ([v.{name} for v in outputs])"
+        )
 
 
-def _walk_item(name: str, item: object) -> Iterator[tuple[str, Value]]:
-    if isinstance(item, Value):
-        yield name, item
-    elif isinstance(item, Module):
-        yield from item._walk(name + ".")
-
-
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise ValueError("duplicate keys")
-    return out
+def _digits(v: object) -> str:
+    if isinstance(v, int):
+        return f"about {int(v.bit_length() * math.log10(2)) + 1} digits"
+    return repr(v)[:40]
 
 
 def _few(names: list[str], n: int = 3) -> str:
-    if not names:
-        return "none"
     shown = ", ".join(repr(x) for x in names[:n])
     return shown + (f" and {len(names) - n} more" if len(names) > n else "")

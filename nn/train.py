@@ -10,7 +10,8 @@ One training step is: forward every sample of a batch, compute the loss, zero th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -19,11 +20,14 @@ import numpy as np
 import autograd_core
 from autograd_core import Value, gc_paused, no_grad
 
-from ._checks import finite_nonnegative, positive_int
+from ._checks import finite_nonnegative, positive_int, rows
+from .callbacks import TrainingRun
+from .callbacks import hooks as callback_hooks
 from .losses import (
     LOSSES,
     LossSpec,
-    bce,
+    _scores,
+    check_targets,
     get_loss,
     l2_penalty,
     softmax_cross_entropy,
@@ -81,6 +85,7 @@ def fit(
     validation: tuple[np.ndarray | Sequence, np.ndarray | Sequence] | None = None,
     to_label: Callable[[Any], Any] | None = None,
     compile: bool = False,
+    callbacks: Sequence[object] | None = None,
 ) -> History:
     """Train `model` on `(X, y)` and return its History.
 
@@ -104,11 +109,16 @@ def fit(
     as traced numbers, except bce and softmax_cross_entropy, which branch on them (the latter
     also subtracts the traced sample's largest logit as a constant: the same loss in math).
 
+    `callbacks` is a list of objects with any of the hooks of `nn.Callback` (`on_train_begin`,
+    `on_batch_end`, `on_epoch_end`, `on_train_end`), called in list order; `viz.TrainingView` is
+    one. A callback may `stop()` the run or `add()` samples to it (see `nn.TrainingRun`). The
+    time spent in callbacks is left out of `history.time`.
+
     Python's cyclic garbage collector is paused while training (see `autograd_core.gc_paused`).
     """
     spec = get_loss(loss)
     if to_label is not None:
-        spec = LossSpec(spec.fn, to_label)
+        spec = LossSpec(spec.fn, to_label=to_label)
     samples, targets = _dataset(X, y)
     n = len(samples)
     epochs = positive_int(epochs, "epochs")
@@ -120,25 +130,36 @@ def fit(
     elif not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an nn Optimizer (SGD, Adam), got {optimizer!r}")
     val = _dataset(*validation) if validation is not None else None
+    _check_targets(model, spec.fn, samples, targets, val)
+    hooked = callback_hooks(callbacks)
 
     l2_params = _parameters(model) if l2 else []
     if compile:
-        step = _compiled_training_step(
-            model, spec.fn, optimizer, l2_params, l2, samples, targets, bool(spec.predict)
+        outputs = None if spec.predict is None else "values" if to_label else "numbers"
+        step: Any = _CompiledStep(
+            model, spec.fn, optimizer, l2_params, l2, samples, targets, outputs
         )
     else:
         step = _training_step(model, spec.fn, optimizer, l2_params, l2)
-    size = n if batch_size is None else min(batch_size, n)
+    sync = getattr(step, "sync", lambda: None)  # compiled steps keep the parameters in a vector
     rng = np.random.default_rng(seed)
     history = History(
         accuracy=[] if spec.predict else None,
         val_loss=[] if val else None,
         val_accuracy=[] if val and spec.predict else None,
     )
+    run = TrainingRun(samples, targets, epochs, batch_size, spec.predict, val)
+    on_batch_end, on_epoch_end = hooked["on_batch_end"], hooked["on_epoch_end"]
+    for hook in hooked["on_train_begin"]:
+        hook(model, run)
     start = time.perf_counter()
+    in_callbacks = 0.0  # seconds spent in callbacks during the epochs, left out of history.time
+    steps = 0
     bar = _progress_bar(epochs, progress)
-    with gc_paused(), bar:
-        for _ in bar:
+    with gc_paused(), bar, _finally(sync):  # an interrupted fit keeps its last step
+        for epoch in bar:
+            n = len(samples)  # a callback may have added samples
+            size = n if batch_size is None else min(batch_size, n)
             order = rng.permutation(n).tolist() if shuffle and size < n else range(n)
             total, right = 0.0, 0
             for lo in range(0, n, size):
@@ -147,7 +168,16 @@ def fit(
                 batch_loss, outputs = step(xb, yb)
                 total += batch_loss * len(batch)
                 if spec.predict:
-                    right += sum(spec.predict(o) == t for o, t in zip(outputs, yb))
+                    right += _count_right(spec, outputs, yb)
+                if on_batch_end:
+                    called = time.perf_counter()
+                    sync()
+                    for hook in on_batch_end:
+                        hook(model, steps, batch_loss)
+                    in_callbacks += time.perf_counter() - called
+                steps += 1
+            if val or on_epoch_end:  # they read the model: give it the trained numbers
+                sync()
             history.steps = optimizer.steps
             history.loss.append(total / n)
             postfix = {"loss": f"{total / n:.4g}"}
@@ -159,8 +189,17 @@ def fit(
                 history.val_loss.append(result.loss)  # type: ignore[union-attr]
                 if history.val_accuracy is not None:
                     history.val_accuracy.append(result.accuracy)  # type: ignore[arg-type]
-            history.time.append(time.perf_counter() - start)
+            history.time.append(time.perf_counter() - start - in_callbacks)
             bar.set_postfix(postfix, refresh=False)
+            if on_epoch_end:
+                called = time.perf_counter()
+                for hook in on_epoch_end:
+                    hook(model, epoch, history)
+                in_callbacks += time.perf_counter() - called
+            if run.stop_requested:
+                break
+    for hook in hooked["on_train_end"]:
+        hook(model, history)
     return history
 
 
@@ -186,68 +225,118 @@ def _training_step(
 
 
 # How a compiled step hands each built-in loss its targets, and how it reduces over a batch.
-# Static targets (passed as they are, one program per value) for losses that branch on them;
-# squared_error is a sum over samples, every other built-in loss a mean.
-_STATIC_TARGETS = (bce, softmax_cross_entropy)
+# Every built-in loss takes its targets as traced numbers (class labels as one-hot vectors),
+# so one program serves every batch; a custom loss gets them as static values. squared_error
+# is a sum over samples, every other built-in loss a mean.
 _SUMMED = (squared_error,)
 _BUILT_IN = {spec.fn for spec in LOSSES.values()}
 
 
-def _compiled_training_step(
-    model: Callable,
-    loss_fn: Callable,
-    optimizer: Optimizer,
-    l2_params: list[Value],
-    l2: float,
-    samples: list,
-    targets: list,
-    want_outputs: bool,
-) -> StepFn:
+class _CompiledStep:
     """`_training_step` through `autograd_core.compile`: the per-sample loss (and the model's
     outputs, for accuracy) traced once, the l2 term traced on its own, both replayed per batch.
 
-    Checks the compiled loss against the eager one on all the data first (which also checks
-    the targets as the eager loss does) and raises ValueError if they differ.
+    The parameters live in one vector between `sync()` calls, which write it (and the last
+    step's gradients) back to the model's Values: updating a hundred thousand Values one by one
+    would take longer than the step itself. fit syncs after every epoch, before any
+    `on_batch_end` callback and when training stops. The compiled loss is checked against the
+    eager one on all the data first (ValueError if they differ).
     """
-    static = loss_fn in _STATIC_TARGETS or loss_fn not in _BUILT_IN
-    reduction = "sum" if loss_fn in _SUMMED else "mean"
-    several = False  # does the model return a list of outputs?
 
-    def per_sample(x: Any, y: Any) -> tuple:
-        nonlocal several
-        out = model(x)
-        several = isinstance(out, list)
-        loss = loss_fn(out, y)
-        if not isinstance(loss, Value):
-            raise TypeError(f"the loss must return a Value, got {type(loss).__name__}")
-        return (loss, *(out if several else [out]))
+    def __init__(
+        self, model: Callable[..., Any], loss_fn: Callable[..., Value], optimizer: Optimizer,
+        l2_params: list[Value], l2: float, samples: list[Any], targets: list[Any],
+        want_outputs: str | None,
+    ) -> None:  # fmt: skip
+        self.static = loss_fn not in _BUILT_IN
+        self.classes = 0  # softmax_cross_entropy: labels become one-hot vectors of this length
+        if loss_fn is softmax_cross_entropy:
+            self.classes = len(_forward(model, samples[:1])[0])
+        reduction = "sum" if loss_fn in _SUMMED else "mean"
+        self.several = False  # does the model return a list of outputs?
 
-    def as_targets(yb: list) -> Any:
-        return list(yb) if static else np.asarray(yb, dtype=float)
+        def per_sample(x: Any, y: Any) -> tuple[Value, ...]:
+            out = model(x)
+            self.several = isinstance(out, list)
+            loss = loss_fn(out, y)
+            if not isinstance(loss, Value):
+                raise TypeError(f"the loss must return a Value, got {type(loss).__name__}")
+            return (loss, *(out if self.several else [out]))
 
-    X = np.asarray(samples, dtype=float)
-    Y = as_targets(targets)
-    data = autograd_core.compile(
-        per_sample, X[0], Y[0], reduction=reduction, static=(1,) if static else ()
-    )
-    penalty = autograd_core.compile(lambda: l2_penalty(l2_params, l2)) if l2 else None
-    _check_compiled(data, reduction, model, samples, targets, loss_fn, X, Y)
+        X, Y = np.asarray(samples, dtype=float), self.targets(targets)
+        static = (1,) if self.static else ()
+        self.data = autograd_core.compile(
+            per_sample, X[0], Y[0], reduction=reduction, static=static
+        )
+        self.penalty = autograd_core.compile(lambda: l2_penalty(l2_params, l2)) if l2 else None
+        if self.penalty is not None:  # its sum of squares runs as one dot product
+            self.penalty.backend = "levels"
+        _check_compiled(self.data, reduction, model, samples, targets, loss_fn, X, Y)
+        self.optimizer, self.want_outputs = optimizer, want_outputs
+        # The vector: the optimizer's parameters first, then any other the programs read.
+        self.params = list(optimizer.params)
+        known = {id(p) for p in self.params}
+        for program in (self.data, self.penalty):
+            for p in program.params if program else []:
+                if id(p) not in known:
+                    known.add(id(p))
+                    self.params.append(p)
+        place = {id(p): i for i, p in enumerate(self.params)}
+        self.where = [
+            np.array([place[id(p)] for p in program.params], dtype=np.intp) if program else None
+            for program in (self.data, self.penalty)
+        ]
+        self.theta = np.array([p.data for p in self.params])
+        self.grads = np.zeros(len(self.params))
+        self.synced = True
 
-    def step(xb: list, yb: list) -> tuple[float, list]:
-        optimizer.zero_grad()
-        result = data.backward(np.asarray(xb, dtype=float), as_targets(yb), input_grads=False)
+    def targets(self, yb: list[Any]) -> Any:
+        if self.static:
+            return list(yb)
+        if self.classes:
+            return np.eye(self.classes)[np.asarray(yb, dtype=int)]
+        return np.asarray(yb, dtype=float)
+
+    def __call__(self, xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]]:
+        if self.synced:  # the Values may have changed since (a callback, a load): read them
+            self.theta = np.array([p.data for p in self.params])
+        X, Y = np.asarray(xb, dtype=float), self.targets(yb)
+        grads = np.zeros(len(self.params))
+        data_where, penalty_where = self.where
+        result = self.data.run(X, Y, input_grads=False, params=self.theta[data_where])
+        np.add.at(grads, data_where, result.grads)
         loss = result.value
-        if penalty is not None:
-            loss = loss + penalty.backward().value
-        optimizer.step()
-        if not want_outputs:
+        if self.penalty is not None:
+            term = self.penalty.run(params=self.theta[penalty_where])
+            np.add.at(grads, penalty_where, term.grads)
+            loss += term.value
+        n = len(self.optimizer.params)
+        self.theta[:n] = self.optimizer.update(self.theta[:n], grads[:n])
+        self.grads, self.synced = grads, False
+        if not self.want_outputs:
             return loss, []
-        columns = [np.atleast_1d(o).tolist() for o in result.outputs[1:]]
-        if several:
-            return loss, [[Value(v) for v in row] for row in zip(*columns)]
-        return loss, [Value(v) for v in columns[0]]
+        scores = np.column_stack(result.outputs[1:]) if self.several else result.outputs[1]
+        if self.want_outputs == "values":  # a to_label of the user's may read .data
+            rows = scores.tolist()
+            return loss, [[Value(v) for v in r] for r in rows] if self.several else list(
+                map(Value, rows)
+            )
+        return loss, scores  # one row per sample, for the loss's label rule
 
-    return step
+    def sync(self) -> None:
+        """Write the vector and the last step's gradients back to the parameters' Values."""
+        if not self.synced:
+            for p, value, grad in zip(self.params, self.theta.tolist(), self.grads.tolist()):
+                p.data, p.grad = value, grad
+            self.synced = True
+
+
+@contextmanager
+def _finally(fn: Callable[[], None]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        fn()
 
 
 @no_grad()
@@ -256,7 +345,7 @@ def _check_compiled(
     loss_fn: Callable, X: np.ndarray, Y: Any,
 ) -> None:  # fmt: skip
     """Raise ValueError unless the compiled loss on all the data is the eager one."""
-    eager = float(loss_fn(_forward(model, samples), targets))
+    eager = loss_fn(_forward(model, samples), targets).data
     losses = np.atleast_1d(data(X, Y)[0])
     compiled = float(losses.sum() if reduction == "sum" else losses.mean())
     if not abs(compiled - eager) <= 1e-9 * max(abs(eager), abs(compiled)) + 1e-12:
@@ -284,11 +373,21 @@ def evaluate(
 @no_grad()
 def _evaluate(model: Callable, samples: list, targets: list, spec: LossSpec) -> Evaluation:
     outputs = _forward(model, samples)
-    loss = float(spec.fn(outputs, targets))
+    loss = spec.fn(outputs, targets).data
     if spec.predict is None:
         return Evaluation(loss, None)
-    right = sum(spec.predict(o) == t for o, t in zip(outputs, targets))
+    right = _count_right(spec, outputs, targets)
     return Evaluation(loss, right / len(samples))
+
+
+def _count_right(spec: LossSpec, outputs: Any, targets: list[Any]) -> int:
+    """How many outputs the loss's label rule maps to their target: for a whole batch at once
+    with a built-in loss (outputs as an array, one row per sample), else sample by sample."""
+    if spec.labels is None or spec.to_label is not None:
+        return sum(spec.predict(o) == t for o, t in zip(outputs, targets))  # type: ignore[misc]
+    scores = outputs if isinstance(outputs, np.ndarray) else np.array([_scores(o) for o in outputs])
+    right = spec.labels(scores) == np.asarray(targets)
+    return int(np.sum(right.reshape(len(targets), -1).all(axis=1)))
 
 
 def _forward(model: Callable, samples: list) -> list:
@@ -299,31 +398,37 @@ def _forward(model: Callable, samples: list) -> list:
 
 def _floats(output: Any) -> Any:
     if isinstance(output, (list, tuple)):
-        return [float(o) for o in output]
-    return float(output)
+        return [_float(o) for o in output]
+    return _float(output)
+
+
+def _float(x: Any) -> float:
+    return x.data if isinstance(x, Value) else float(x)
 
 
 def _samples(X: np.ndarray | Sequence) -> list:
-    if isinstance(X, np.ndarray):
-        return X.tolist()
-    if isinstance(X, (list, tuple)):
-        return list(X)
-    raise TypeError(f"X must be a numpy array or a list of samples, got {type(X).__name__}")
+    """X as a list of samples, checked: numbers or equal-length vectors, all finite."""
+    return rows(X, "X")
 
 
 def _dataset(X: np.ndarray | Sequence, y: np.ndarray | Sequence) -> tuple[list, list]:
-    samples = _samples(X)
-    if isinstance(y, np.ndarray):
-        targets = y.tolist()
-    elif isinstance(y, (list, tuple)):
-        targets = list(y)
-    else:
-        raise TypeError(f"y must be a numpy array or a list of targets, got {type(y).__name__}")
+    samples, targets = _samples(X), rows(y, "y")
     if len(samples) != len(targets):
         raise ValueError(f"X has {len(samples)} samples but y has {len(targets)} targets")
     if not samples:
         raise ValueError("fit needs at least one sample")
     return samples, targets
+
+
+@no_grad()
+def _check_targets(
+    model: Callable, loss_fn: Callable, samples: list, targets: list, val: tuple | None
+) -> None:
+    """Before training: every target (and validation target) suits the loss and the model's
+    output for the first sample (its count, range and type), named by index if not."""
+    output = _forward(model, samples[:1])[0]
+    for ys in (targets, val[1] if val else []):
+        check_targets(loss_fn, ys, output)
 
 
 def _parameters(model: object) -> list[Value]:

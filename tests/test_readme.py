@@ -15,7 +15,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.S)
 # written from the README's words, not from the code's output.
 CLAIMS = {
     "from autograd_core import Value, grad": (
-        "assert abs(x.grad + 1.5) < 1e-9 and abs(w.grad - 1.0) < 1e-9\nassert float(o) == o.data"
+        "assert abs(x.grad + 1.5) < 1e-9 and abs(w.grad - 1.0) < 1e-9\nassert o.item() == o.data"
     ),
     "import numpy as np\nfrom autograd_core import Value, compile": (
         "assert isinstance(loss([0.3, 0.0], 1.0), float)\n"
@@ -32,6 +32,16 @@ CLAIMS = {
         "import pathlib\n"
         "assert '<svg' in pathlib.Path('neuron.svg').read_text()\n"
         "assert '<script' in pathlib.Path('backward.html').read_text()"
+    ),
+    "import onnxruntime as ort\nimport torch": (
+        "import numpy as np\n"
+        "assert [type(m).__name__ for m in net] == ['Linear', 'Tanh', 'Linear', 'Tanh', 'Linear']\n"
+        "assert all(p.dtype == torch.float64 for p in net.parameters())\n"
+        "with torch.no_grad():\n"
+        "    reference = net(Xt).numpy()\n"
+        "assert scores.shape == (100, 1) and abs(scores - reference).max() < 1e-12\n"
+        "assert type(back) is nn.MLP\n"
+        "assert abs(np.array(nn.predict(back, X)) - reference[:, 0]).max() < 1e-12"
     ),
 }
 

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import argparse
 import ast
+import inspect
 import keyword
 import math
+import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import cast
 
-from autograd_core import Value, topological_order
+from autograd_core import OPS, Value, topological_order
 
-from .draw import DEFAULT_MAX_NODES, format_number, node_name
+from .draw import DEFAULT_MAX_NODES, format_number
+from .names import qualified_names
 from .render import FORMATS, render
-from .renderer import BACKENDS
+from .renderer import BACKENDS, RendererNotFound
 
 __all__ = ["FUNCTIONS", "MAX_EXPRESSION_LENGTH", "RejectedExpression", "evaluate", "main"]
 
@@ -25,22 +30,20 @@ MAX_EXPRESSION_LENGTH = 1000
 """Longer expressions are refused (characters)."""
 
 FUNCTIONS = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "sin": Value.sin,
-    "cos": Value.cos,
-    "sqrt": Value.sqrt,
-    "abs": Value.abs,
+    name: getattr(Value, name)
+    for name, op in OPS.items()
+    if not op.symbol and hasattr(Value, name) and len(inspect.signature(op.rule).parameters) == 3
 }
-"""The engine's one-argument functions an expression may call."""
+"""The engine's one-argument functions an expression may call: every one-input row of the op
+table that Value has a method for (exp, log, tanh, ...; a new row joins by itself)."""
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _UNARY = (ast.USub, ast.UAdd)
-_OK_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Load)
-_OK_NODES += tuple(_BINARY) + _UNARY
+_OK_NODES: tuple[type[ast.AST], ...] = (
+    (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Load)
+    + tuple(_BINARY)
+    + _UNARY
+)
 _WHAT = {
     ast.Attribute: "attribute access",
     ast.Subscript: "subscripts",
@@ -94,7 +97,9 @@ class RejectedExpression(ValueError):
     """The expression is outside the whitelist; nothing was evaluated."""
 
 
-def _where(text: str, node: ast.AST) -> str:
+def _where(text: str, node: ast.AST | None) -> str:
+    if node is None:
+        return ""
     snippet = ast.get_source_segment(text, node) or ""
     if len(snippet) > 40:
         snippet = snippet[:37] + "..."
@@ -162,7 +167,7 @@ def parse_expression(text: str, names: Sequence[str]) -> ast.Expression:
     return tree
 
 
-def _number(value, text: str = "", node: ast.AST | None = None) -> float:
+def _number(value: float, text: str = "", node: ast.AST | None = None) -> float:
     try:
         number = float(value)
     except OverflowError:
@@ -178,7 +183,7 @@ def _literal(node: ast.AST) -> float | None:
     while isinstance(node, ast.UnaryOp) and isinstance(node.op, _UNARY):
         sign = -sign if isinstance(node.op, ast.USub) else sign
         node = node.operand
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
         return sign * float(node.value)
     return None
 
@@ -211,7 +216,7 @@ def evaluate(text: str, values: dict[str, float], sources: dict[Value, str] | No
             elif isinstance(node, ast.UnaryOp):
                 stack.append((node.operand, False))
             else:  # a checked Call
-                stack.append((node.args[0], False))
+                stack.append((cast(ast.Call, node).args[0], False))
             continue
         elif isinstance(node, ast.BinOp):
             left = results[node.left]
@@ -231,7 +236,8 @@ def evaluate(text: str, values: dict[str, float], sources: dict[Value, str] | No
             operand = results[node.operand]
             results[node] = -operand if isinstance(node.op, ast.USub) else operand
         else:
-            results[node] = FUNCTIONS[node.func.id](results[node.args[0]])
+            call = cast(ast.Call, node)
+            results[node] = FUNCTIONS[cast(ast.Name, call.func).id](results[call.args[0]])
         if sources is not None and results[node] not in sources:
             sources[results[node]] = ast.get_source_segment(text, node) or ""
     return results[tree.body]
@@ -260,14 +266,15 @@ def _parse_set(items: Sequence[str]) -> dict[str, float]:
 
 def _table(root: Value, sources: dict[Value, str], precision: int) -> str:
     rows = [("#", "node", "op", "data", "grad", "expression")]
-    for i, node in enumerate(topological_order(root)):
+    order = topological_order(root)
+    for i, (node, name) in enumerate(zip(order, qualified_names(order))):
         source = sources.get(node, "")
         if len(source) > 48:
             source = source[:45] + "..."
         rows.append(
             (
                 str(i),
-                node_name(i, node),
+                name,
                 node.op or "leaf",
                 format_number(node.data, precision),
                 format_number(node.grad, precision),
@@ -328,6 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if not 1 <= args.precision <= 12:
             parser.error("--precision must be between 1 and 12")
+        if args.max_nodes < 1:
+            parser.error("--max-nodes must be at least 1")
         if args.output and not any(args.output.lower().endswith(ext) for ext in FORMATS):
             parser.error(
                 f"--output: the extension picks the format; use one of {' '.join(FORMATS)}"
@@ -339,13 +348,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         values = _parse_set(args.values)
         sources: dict[Value, str] = {}
         root = evaluate(args.expression, values, sources)
+        root.backward()
     except RejectedExpression as error:
-        print(f"{prog}: rejected: {error}", file=sys.stderr)
-        return 2
-    except (ValueError, ZeroDivisionError, OverflowError) as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return 1
-    root.backward()
+        return _fail(prog, "rejected", str(error), 2)
+    except (ArithmeticError, ValueError, TypeError) as error:
+        return _fail(prog, "error", str(error), 1)
     if not args.quiet:
         print(_table(root, sources, args.precision))
     if args.output:
@@ -355,9 +362,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             options["show_local_grads"] = args.local_grads
         try:
             path = render(root, args.output, **options)
-        except (OSError, RuntimeError, ValueError) as error:
-            print(f"{prog}: error: {error}", file=sys.stderr)
-            return 1
+            if path.stat().st_size == 0:  # a layout program that exits 0 but writes nothing
+                path.unlink()
+                raise RuntimeError(f"the layout program wrote nothing; {path} was not written")
+        except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as error:
+            return _fail(prog, "error", _render_error(error), 1)
         if not args.quiet:
             print(f"wrote {path}")
     return 0
+
+
+def _fail(prog: str, kind: str, message: str, status: int) -> int:
+    """Print `prog: kind: message` as one line on stderr and return the exit status."""
+    print(f"{prog}: {kind}: {' '.join(message.split())}", file=sys.stderr)
+    return status
+
+
+def _render_error(error: Exception) -> str:
+    """What went wrong while drawing or writing, in one line, without Python's wording."""
+    if isinstance(error, subprocess.CalledProcessError):
+        program = Path(str(error.cmd[0])).name if error.cmd else "the layout program"
+        how = (
+            f"was stopped by signal {-error.returncode}"
+            if error.returncode < 0
+            else f"failed with exit status {error.returncode}"
+        )
+        detail = error.stderr.decode(errors="replace") if isinstance(error.stderr, bytes) else ""
+        first = next((line.strip() for line in detail.splitlines() if line.strip()), "")
+        return f"the layout program {program} {how}" + (f": {first[:200]}" if first else "")
+    if isinstance(error, RendererNotFound):
+        first = str(error).splitlines()[0]
+        return f"{first}; install one: pip install graphviz-pure (or a system Graphviz)"
+    if isinstance(error, OSError) and error.strerror and error.filename:
+        return f"{error.filename}: {error.strerror}"
+    return str(error)

@@ -152,7 +152,7 @@ def test_bad_inputs_raise_clear_errors(call, error, match):
 def test_get_loss_by_name_or_callable():
     assert nn.get_loss("hinge").fn is nn.hinge
     assert nn.get_loss("cross_entropy").fn is nn.softmax_cross_entropy
-    assert nn.get_loss(nn.bce).predict is nn.LOSSES["bce"].predict
+    assert nn.get_loss(nn.bce) is nn.LOSSES["bce"]
     custom = nn.get_loss(lambda o, t: nn.mse(o, t))
     assert custom.predict is None
     assert nn.LOSSES["hinge"].predict(Value(0.3)) == 1
@@ -186,3 +186,59 @@ def test_regression_losses_take_traced_targets_one_program_for_all():
         for x, t in zip(X, T):
             assert compiled(x, t) == loss([w * x], [t]).data
         assert len(compiled._programs) == 1
+
+
+# --- targets as data: the same numbers as PyTorch, with no branch on the numbers -------------
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - torch is in the dev extra
+    torch = None
+
+
+def test_cross_entropy_matches_pytorch_for_labels_probabilities_and_huge_logits():
+    from tests.conftest import needs
+
+    needs(torch is not None, "torch")
+    rows = [[2.0, -1.0, 0.5], [1e4, -1e4, 3.0], [0.3, 0.3, 0.3], [-800.0, -790.0, -805.0]]
+    labels = [0, 2, 1, 1]
+    probs = [[0.2, 0.5, 0.3], [0.0, 0.0, 1.0], [1 / 3, 1 / 3, 1 / 3], [0.1, 0.8, 0.1]]
+    for targets, torch_targets in [
+        (labels, torch.tensor(labels)),
+        (probs, torch.tensor(probs, dtype=torch.float64)),
+    ]:
+        z = [[Value(v) for v in row] for row in rows]
+        loss = nn.cross_entropy(z, targets)
+        loss.backward()
+        t = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
+        expected = torch.nn.functional.cross_entropy(t, torch_targets)
+        expected.backward()
+        assert loss.data == pytest.approx(expected.item(), rel=1e-12)
+        grads = [[v.grad for v in row] for row in z]
+        assert np.allclose(grads, t.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_a_one_hot_target_gives_the_label_loss():
+    z = [Value(1.5), Value(-0.5), Value(0.25)]
+    assert nn.cross_entropy(z, 2).data == pytest.approx(
+        nn.cross_entropy(z, [0.0, 0.0, 1.0]).data, rel=1e-15
+    )
+
+
+def test_bce_clamps_as_pytorch_does_at_zero_and_one():
+    from tests.conftest import needs
+
+    needs(torch is not None, "torch")
+    ps, ts = [0.0, 1.0, 1e-50, 0.3, 1.0], [1.0, 0.0, 1.0, 0.6, 1.0]
+    values = [Value(p) for p in ps]
+    loss = nn.bce(values, ts)
+    loss.backward()
+    p = torch.tensor(ps, dtype=torch.float64, requires_grad=True)
+    expected = torch.nn.functional.binary_cross_entropy(p, torch.tensor(ts, dtype=torch.float64))
+    expected.backward()
+    assert loss.data == pytest.approx(expected.item(), rel=1e-12)
+    assert values[3].grad == pytest.approx(p.grad[3].item(), rel=1e-12)
+    assert [v.grad for v in values][:3] == [0.0, 0.0, 0.0]  # below the clamp: no gradient
+    # At p = t = 1 the loss -log p has derivative -1 (over 5 samples); PyTorch's combined
+    # formula (p - t) / (p (1 - p)) gives 0 there instead.
+    assert values[4].grad == -1 / 5

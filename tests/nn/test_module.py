@@ -6,10 +6,11 @@ import json
 import math
 import os
 
+import numpy as np
 import pytest
 
 import nn
-from autograd_core import Value
+from autograd_core import Value, name_scope, topological_order
 
 
 def test_named_parameters_have_stable_pytorch_style_names():
@@ -112,7 +113,7 @@ def corrupt_files(tmp_path, good: dict) -> dict[str, str]:
         "not utf-8": "\udcff",
         "a list": "[1, 2]",
         "wrong format": edited(format="something-else"),
-        "wrong version": edited(version=2),
+        "wrong version": edited(version=3),
         "wrong class": edited(**{"class": "Layer"}),
         "count mismatch": edited(num_parameters=3),
         "fewer parameters": edited(parameters=fewer, num_parameters=len(fewer)),
@@ -138,9 +139,9 @@ def test_corrupt_or_mismatched_files_are_refused_with_the_model_unchanged(tmp_pa
             model.load(path)
         assert model.state_dict() == before, what
     other = nn.MLP(2, [4, 1], seed=0)  # a different architecture of the same class
-    with pytest.raises(ValueError, match="does not fit this model"):
+    with pytest.raises(ValueError, match="nouts=\\[3, 1\\] \\(this model: \\[4, 1\\]\\)"):
         other.load(good_path)
-    with pytest.raises(ValueError, match="holds a 'MLP', cannot load it into a Layer"):
+    with pytest.raises(ValueError, match="holds a model of class .MLP., not .Layer."):
         nn.Layer(2, 3).load(good_path)
     with pytest.raises(FileNotFoundError):
         model.load(tmp_path / "missing.json")
@@ -170,3 +171,162 @@ def test_saving_a_non_finite_parameter_is_refused(tmp_path):
     with pytest.raises(ValueError, match="parameter 'b' is inf"):
         m.save(tmp_path / "m.json")
     assert not (tmp_path / "m.json").exists()
+
+
+# --- the forward protocol: user modules as in PyTorch ------------------------------------------
+
+
+class Net(nn.Module):
+    """2 -> 3 (relu) -> 1, written as a user would: submodules as attributes, and forward."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.hidden = nn.Layer(2, 3, "relu", seed=seed)
+        self.out = nn.Layer(3, 1, "linear", seed=seed + 1)
+
+    def forward(self, x):
+        return self.out(self.hidden(x))
+
+
+def mlp_like(net: Net) -> nn.MLP:
+    """The MLP that computes what `net` computes: the same weights in the same places."""
+    mlp = nn.MLP(2, [3, 1], activation="relu")
+    mlp.load_state_dict(
+        {name.replace("hidden", "layers.0").replace("out", "layers.1"): v
+         for name, v in net.state_dict().items()}
+    )  # fmt: skip
+    return mlp
+
+
+def test_a_subclass_with_forward_is_callable_and_finds_its_parameters() -> None:
+    net = Net()
+    assert [n for n, _ in net.named_modules()] == [
+        "", "hidden", "hidden.neurons.0", "hidden.neurons.1", "hidden.neurons.2", "out",
+        "out.neurons.0",
+    ]  # fmt: skip
+    assert net.num_parameters() == 3 * 3 + 4
+    assert [n for n, _ in net.named_parameters()][:3] == [
+        "hidden.neurons.0.w.0", "hidden.neurons.0.w.1", "hidden.neurons.0.b"
+    ]  # fmt: skip
+    x = [0.7, -0.4]
+    h = [max(0.0, n.w[0].data * x[0] + n.w[1].data * x[1] + n.b.data) for n in net.hidden.neurons]
+    o = net.out.neurons[0]
+    expected = sum(w.data * hi for w, hi in zip(o.w, h)) + o.b.data
+    assert net(x).data == pytest.approx(expected, rel=1e-15)
+    loss = net(x) * net(x)
+    loss.backward()
+    assert any(p.grad != 0 for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad == 0 for p in net.parameters())
+
+
+def test_a_module_without_forward_says_what_to_define() -> None:
+    class Empty(nn.Module):
+        pass
+
+    with pytest.raises(NotImplementedError, match="Empty has no forward\\(\\)"):
+        Empty()([1.0])
+
+
+def test_a_user_module_draws_with_its_attribute_names_as_scopes() -> None:
+    net = Net()
+    y = net([1.0, 2.0])
+    interior = [v for v in topological_order(y) if v.parents]
+    assert {v.scope for v in interior} == {f"hidden.neurons.{j}" for j in range(3)} | {
+        "out.neurons.0"
+    }
+    # each parameter sits in the box of the module holding it: its name less its own part
+    for name, p in net.named_parameters():
+        assert p.scope == name.rsplit(".", 2 if name.split(".")[-1].isdigit() else 1)[0]
+    with name_scope("model"):  # built and called inside a scope: everything inside its box
+        scoped = Net()
+        z = scoped([1.0, 2.0])
+    assert z.scope == "model.out.neurons.0" and scoped.out.neurons[0].b.scope == z.scope
+    assert net.out.neurons[0].b.scope == "out.neurons.0"  # a parameter's scope is where it lives
+
+
+def test_calling_a_submodule_directly_leaves_the_parameters_scopes_alone() -> None:
+    mlp = nn.MLP(2, [3, 1], seed=0)
+    before = [p.scope for p in mlp.parameters()]
+    mlp.layers[0]([1.0, 2.0])
+    mlp.layers[1].neurons[0]([1.0, 2.0, 3.0])
+    assert [p.scope for p in mlp.parameters()] == before
+
+
+def test_nested_user_modules_and_lists_of_modules_scope_as_named_modules_does() -> None:
+    class Block(nn.Module):
+        def __init__(self, seed: int) -> None:
+            self.scale = Value(2.0, label="scale")
+            self.unit = nn.Neuron(1, "tanh", seed=seed)
+
+        def forward(self, x):
+            return self.unit([x]) * self.scale
+
+    class Stack(nn.Module):
+        def __init__(self) -> None:
+            self.blocks = [Block(0), Block(1)]
+            self.mlp = nn.MLP(1, [2, 1], seed=2)
+
+        def forward(self, x):
+            for block in self.blocks:
+                x = block(x)
+            return self.mlp([x])
+
+    stack = Stack()
+    y = stack(0.5)
+    scopes = {v.scope for v in topological_order(y) if v.parents}
+    assert scopes == {"blocks.0", "blocks.0.unit", "blocks.1", "blocks.1.unit"} | {
+        "mlp.layers.0.neurons.0", "mlp.layers.0.neurons.1", "mlp.layers.1.neurons.0"
+    }  # fmt: skip
+    assert stack.blocks[1].scale.scope == "blocks.1"
+    assert stack.mlp.layers[1].neurons[0].w[0].scope == "mlp.layers.1.neurons.0"
+    assert [n for n, _ in stack.mlp.named_parameters()][0] == "layers.0.neurons.0.w.0"
+
+
+def test_mlp_scopes_are_unchanged_by_the_protocol() -> None:
+    mlp = nn.MLP(2, [2, 1], seed=0)
+    before = [p.scope for p in mlp.parameters()]
+    y = mlp([0.1, 0.2])
+    assert [p.scope for p in mlp.parameters()] == before
+    assert before[0] == "layers.0.neurons.0" and y.scope == "layers.1.neurons.0"
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_fit_trains_a_user_module_exactly_as_the_same_mlp(compile: bool) -> None:
+    X = [[0.5, 1.0], [-1.0, 0.3], [0.2, -0.7], [1.5, 0.1]]
+    y = [1.0, -1.0, -1.0, 1.0]
+    net = Net(seed=3)
+    mlp = mlp_like(net)
+    options = dict(loss="hinge", epochs=5, progress=False, compile=compile)
+    a = nn.fit(net, X, y, optimizer=nn.SGD(net, lr=0.1), **options)
+    b = nn.fit(mlp, X, y, optimizer=nn.SGD(mlp, lr=0.1), **options)
+    assert a.loss == pytest.approx(b.loss, rel=1e-12)
+    assert list(net.state_dict().values()) == pytest.approx(list(mlp.state_dict().values()))
+
+
+def test_a_user_module_saves_and_loads(tmp_path) -> None:
+    net, other = Net(seed=0), Net(seed=7)
+    net.save(tmp_path / "net.json")
+    assert other.load(tmp_path / "net.json").state_dict() == net.state_dict()
+    assert other([0.3, 0.4]).data == net([0.3, 0.4]).data
+
+
+def test_several_outputs_are_a_list_that_explains_backward() -> None:
+    for model in (nn.MLP(2, [3, 2], seed=0), nn.Layer(2, 3, seed=0)):
+        out = model([1.0, 2.0])
+        assert isinstance(out, list) and out == list(out) and len(out) == len(out[:])
+        assert np.array(out).shape == (len(out),)
+        with pytest.raises(AttributeError, match=f"list of {len(out)} output Values; reduce it"):
+            out.backward()
+        with pytest.raises(AttributeError, match="take one \\(outputs\\[0\\].data\\)"):
+            out.data  # noqa: B018
+        with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
+            out.nonsense  # noqa: B018
+        batch = model.forward_batch([[1.0, 2.0]])[0]
+        with pytest.raises(AttributeError, match="reduce it to one Value with a loss"):
+            batch.backward()
+    nn.mse(out, [0.0, 0.0, 0.0]).backward()  # the way that works
+
+
+def test_cross_entropy_is_pytorchs_name_for_softmax_cross_entropy() -> None:
+    assert nn.cross_entropy is nn.softmax_cross_entropy
+    assert nn.get_loss("cross_entropy").fn is nn.get_loss(nn.cross_entropy).fn

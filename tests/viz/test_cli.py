@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import needs
-from viz import format_number
-from viz.cli import MAX_EXPRESSION_LENGTH, main
+from viz import format_number, renderer
+from viz.cli import MAX_EXPRESSION_LENGTH, RejectedExpression, main, parse_expression
 
 from .helpers import graphviz_pure_installed, png_size, strip_graphviz_from_path
 
@@ -161,3 +166,131 @@ def test_python_dash_m_viz_end_to_end(tmp_path: Path, monkeypatch) -> None:
     )  # fmt: skip
     assert bad.returncode == 2 and "rejected" in bad.stderr
     assert not (tmp_path / "PWNED").exists()
+
+
+# --- every failure while drawing: one line on stderr, exit status 1, nothing half-written -----
+
+
+def script(tmp_path: Path, name: str, body: str) -> str:
+    """An executable shell script standing in for a layout program."""
+    path = tmp_path / name
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+FAILING_BACKENDS = [
+    ("false", lambda d: shutil.which("false"), "the layout program false failed with exit"),
+    ("stderr", lambda d: script(d, "bad-dot", 'echo "Error: syntax error in line 1" >&2; exit 3'),
+     "the layout program bad-dot failed with exit status 3: Error: syntax error in line 1"),
+    ("killed", lambda d: script(d, "killed-dot", "kill -9 $$"),
+     "the layout program killed-dot was stopped by signal 9"),
+    ("silent", lambda d: shutil.which("true"), "the layout program wrote nothing"),
+    ("missing", lambda d: str(d / "no-such-dot"), "unknown backend"),
+    ("not a program", lambda d: _text(d), "Exec format error"),
+]  # fmt: skip
+
+
+def _text(tmp_path: Path) -> str:
+    path = tmp_path / "not-a-program"
+    path.write_text("just text, no #! line\x00")
+    path.chmod(0o755)
+    return str(path)
+
+
+def assert_one_line_failure(status: int, out: str, err: str, message: str) -> None:
+    assert status == 1 and out == ""
+    assert err.startswith("python -m viz: error: ") and err.count("\n") == 1, err
+    assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("backend", "message"), [(b, m) for _, b, m in FAILING_BACKENDS],
+                         ids=[name for name, _, _ in FAILING_BACKENDS])  # fmt: skip
+def test_a_failing_renderer_is_one_line_and_status_1(capsys, tmp_path, backend, message) -> None:
+    program = backend(tmp_path)
+    needs(program is not None, "false/true commands")
+    out_path = tmp_path / "graph.svg"
+    status, out, err = run(capsys, *NEURON, "-q", "-o", str(out_path), "--backend", program)
+    assert_one_line_failure(status, out, err, message)
+    assert not out_path.exists()
+
+
+def test_a_renderer_that_hangs_is_stopped(capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(renderer, "RENDER_TIMEOUT", 0.5)
+    slow = script(tmp_path, "slow-dot", "exec sleep 30")
+    status, out, err = run(capsys, *NEURON, "-q", "-o", str(tmp_path / "g.png"), "--backend", slow)
+    assert_one_line_failure(status, out, err, "slow-dot took over 0.5 s; draw a smaller graph")
+
+
+def test_a_renderer_that_cannot_be_found_says_how_to_install_one(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    status, out, err = run(capsys, *NEURON, "-q", "-o", str(tmp_path / "g.svg"), "--backend", "dot")
+    assert_one_line_failure(status, out, err, "no `dot` is on PATH; install one: pip install")
+
+
+@pytest.mark.parametrize("name", ["missing-folder/g.svg", "folder.svg", "missing-folder/g.html",
+                                  "folder.svg/../missing-folder/g.dot"])  # fmt: skip
+def test_an_unwritable_output_path_is_one_line_and_status_1(capsys, tmp_path, name) -> None:
+    (tmp_path / "folder.svg").mkdir()
+    target = str(tmp_path / name)
+    status, out, err = run(capsys, *NEURON, "-q", "-o", target)
+    reason = "Is a directory" if name == "folder.svg" else "No such file or directory"
+    assert_one_line_failure(status, out, err, reason)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.svg"]
+
+
+def test_the_real_command_fails_cleanly_on_a_broken_renderer(tmp_path: Path) -> None:
+    false = shutil.which("false")
+    needs(false is not None, "the false command")
+    result = subprocess.run(
+        [sys.executable, "-m", "viz", *NEURON, "-o", "g.png", "--backend", str(false)],
+        cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert (
+        result.stderr
+        == "python -m viz: error: the layout program false failed with exit status 1\n"
+    )
+
+
+def test_bad_option_values_are_usage_errors(capsys) -> None:
+    for option in (["--max-nodes", "0"], ["--max-nodes", "x"], ["--precision", "13"],
+                   ["--rankdir", "XY"]):  # fmt: skip
+        status, out, err = run(capsys, *NEURON, *option)
+        assert status == 2 and out == "" and "Traceback" not in err
+
+
+# --- property-based: arbitrary text is evaluated or refused, never a traceback ----------------
+
+PIECES = st.sampled_from(
+    list("xyw0123456789.eE+-*/()_,[]{}'\"=:;@%&|^~<>!?\\\n\t\0 ")
+    + ["**", "exp", "log", "tanh", "sqrt", "relu", "lambda", "__import__", "1e308", "9" * 30]
+)
+TEXT = st.text(max_size=80) | st.lists(PIECES, max_size=40).map("".join)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=TEXT)
+def test_arbitrary_expressions_are_evaluated_or_refused_cleanly(text: str) -> None:
+    try:
+        parse_expression(text, ["x", "y"])
+    except RejectedExpression:
+        pass
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(["--set", "x=0.5", "--set", "y=-2", "-q", "--", text])
+    message = err.getvalue()
+    assert status in (0, 1, 2)
+    assert (status == 0) == (message == "")
+    assert message.count("\n") <= 1 and "Traceback" not in message
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(value=st.text(max_size=30), option=st.sampled_from(["--set", "--precision", "--max-nodes",
+                                                          "--rankdir"]))  # fmt: skip
+def test_arbitrary_option_values_are_accepted_or_refused_cleanly(value: str, option: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(["x", "--set", "x=1", option, value, "-q"])
+    assert status in (0, 1, 2) and "Traceback" not in err.getvalue()

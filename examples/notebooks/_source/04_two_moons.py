@@ -5,15 +5,15 @@
 #
 # Two interleaving half circles of points, one class each: no straight line separates them, so
 # a single neuron cannot, but a small multi-layer perceptron can. This notebook trains one with
-# `nn.fit` and watches it learn: the loss and accuracy per epoch, and the decision boundary it
-# ends with.
+# `nn.fit` and watches it learn, live, with `viz.TrainingView`: the decision boundary, the loss
+# and accuracy per epoch, and what happens inside the layers.
 
 # %%
 import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import Markdown, display
+from IPython.display import Image, Markdown, display
 
 import nn
 import viz
@@ -45,14 +45,26 @@ score.backward()
 viz.draw_dot(score, collapse=4)
 
 # %% [markdown]
-# ## Training
+# ## Training, watched
 #
 # The loss is the hinge (max-margin) loss, $\max(0, 1 - y \cdot \text{score})$, averaged over
 # the batch, plus a small L2 penalty on the weights. Small mini-batches and the Adam
 # optimizer; `fit` also evaluates the test set after every epoch.
+#
+# `viz.TrainingView` is a callback of `fit`: displayed in Jupyter, it redraws as the epochs go
+# by. Left, the decision boundary (the model evaluated on a 40 × 40 grid) with the training
+# points; middle, the loss and accuracy on the training and test sets (on a linear scale: the
+# hinge loss can reach exactly 0); right, each layer's gradient norm, its share of dead ReLUs
+# (none here: tanh) and the weights as heatmaps (a row per neuron, the bias last). Its buttons
+# pause training, run one epoch at a time, resume or stop; clicking the boundary plot adds a
+# point of the chosen class, and training goes on with it.
 
 # %%
 EPOCHS = 60
+view = viz.TrainingView(model, X, y_pm, title="two moons")
+display(view)
+
+# %%
 start = time.perf_counter()
 history = nn.fit(
     model,
@@ -66,28 +78,23 @@ history = nn.fit(
     seed=0,
     progress=False,
     validation=(X_test, y_test_pm),
+    callbacks=[view],
 )
 seconds = time.perf_counter() - start
 print(f"{EPOCHS} epochs, {history.steps} optimizer steps, {seconds:.1f} s")
 print(f"final training loss {history.loss[-1]:.4f}, training accuracy {history.accuracy[-1]:.0%}")
 print(f"test accuracy {history.val_accuracy[-1]:.0%}")
 
+# %% [markdown]
+# The view also replays the run anywhere: `view.save("two_moons.html")` writes one page (no
+# server, no network: open it from disk) with a scrubber and a play button over the recorded
+# epochs; `.gif` writes an animation, one frame per recorded epoch; `.png` the final state,
+# shown here so that the picture survives where widgets do not (a static copy of the notebook).
+
 # %%
-epochs = np.arange(1, history.epochs + 1)
-fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
-ax_loss.plot(epochs, history.loss, label="training")
-ax_loss.plot(epochs, history.val_loss, label="test")
-ax_loss.set_xlabel("epoch")
-ax_loss.set_ylabel("hinge loss")
-ax_loss.set_yscale("log")
-ax_loss.legend()
-ax_acc.plot(epochs, history.accuracy, label="training")
-ax_acc.plot(epochs, history.val_accuracy, label="test")
-ax_acc.set_xlabel("epoch")
-ax_acc.set_ylabel("accuracy")
-ax_acc.legend()
-plt.tight_layout()
-plt.show()
+view.save("two_moons.html")
+view.save("two_moons.gif")
+Image(filename=str(view.save("two_moons.png")))
 
 # %%
 best_train = max(history.accuracy)
@@ -100,9 +107,32 @@ display(
 )
 
 # %% [markdown]
-# ## The decision boundary
+# The same curves with matplotlib, from `history`. The loss axis is linear: wherever every
+# training point is classified with margin the hinge loss is exactly 0, which a logarithmic
+# axis cannot draw (the curve would plunge off the plot).
+
+# %%
+epochs = np.arange(1, history.epochs + 1)
+fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
+ax_loss.plot(epochs, history.loss, label="training")
+ax_loss.plot(epochs, history.val_loss, label="test")
+ax_loss.set_xlabel("epoch")
+ax_loss.set_ylabel("hinge loss")
+ax_loss.set_ylim(bottom=0)
+ax_loss.legend()
+ax_acc.plot(epochs, history.accuracy, label="training")
+ax_acc.plot(epochs, history.val_accuracy, label="test")
+ax_acc.set_xlabel("epoch")
+ax_acc.set_ylabel("accuracy")
+ax_acc.legend()
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## The decision boundary and the test set
 #
-# Evaluate the trained model on a grid of points (under `no_grad`, inside `nn.predict`, so no
+# The view draws the training points. To see the test points against the same boundary,
+# evaluate the trained model on a grid of points (under `no_grad`, inside `nn.predict`, so no
 # graph is built) and colour each by the sign of its score.
 
 # %%

@@ -27,7 +27,6 @@ from IPython.display import Markdown, display
 
 import nn
 import viz
-from autograd_core import is_grad_enabled
 
 X, y = nn.data.make_moons(60, noise=0.1, seed=3)
 y = 2 * y - 1  # hinge loss labels: -1 and +1
@@ -49,61 +48,83 @@ viz.draw_dot(loss, collapse=4)
 # %% [markdown]
 # ## Training three ways
 #
-# `fit` calls the loss function once per update, so a small wrapper around `nn.hinge` records
-# what each update saw: the loss on its batch, and two of the model's weights, to trace the
-# path the updates take. Passing the training set as `validation` makes `fit` measure the
-# loss on *all* the examples at the end of every epoch, the same yardstick for every mode.
+# Two callbacks watch each run. `fit` calls a callback's `on_batch_end(model, step, loss)`
+# after every update, with the loss on the batch that update saw: a small class records it,
+# and two of the model's weights, to trace the path the updates take. And a
+# `viz.TrainingView` records every epoch: the decision boundary, the curves, the weights.
+# Passing the training set as `validation` makes `fit` measure the loss on *all* the examples
+# at the end of every epoch, the same yardstick for every mode.
 
 
 # %%
-def train(batch_size):
+class Updates:
+    """After each update: the loss of the batch it saw, and two weights of the output neuron."""
+
+    def __init__(self, model):
+        self.weights = model.layers[2].neurons[0].w[:2]
+        self.steps = [(np.nan, *(w.data for w in self.weights))]  # the start: no batch yet
+
+    def on_batch_end(self, model, step, loss):
+        self.steps.append((loss, *(w.data for w in self.weights)))
+
+
+def train(name, batch_size):
     model = nn.MLP(2, [8, 8, 1], seed=SEED)
-    w_a, w_b = model.layers[2].neurons[0].w[:2]
-    steps = []
-
-    def recording_hinge(outputs, targets):
-        loss = nn.hinge(outputs, targets)
-        if is_grad_enabled():  # a training step, not fit's evaluation (under no_grad)
-            steps.append((loss.data, w_a.data, w_b.data))
-        return loss
-
+    updates, view = Updates(model), viz.TrainingView(model, X, y, title=name)
     history = nn.fit(
         model,
         X,
         y,
-        loss=recording_hinge,
+        loss="hinge",
         optimizer=nn.SGD(model, lr=LR),
         epochs=EPOCHS,
         batch_size=batch_size,
         seed=SEED,
         progress=False,
         validation=(X, y),
-        to_label=lambda score: 1 if float(score) > 0 else -1,
+        callbacks=[updates, view],
     )
-    steps.append((None, w_a.data, w_b.data))
-    return history, np.array(steps, dtype=float)
+    return history, np.array(updates.steps, dtype=float), view
 
 
-runs = {name: train(batch_size) for name, batch_size in MODES.items()}
-for name, (history, _) in runs.items():
+runs = {name: train(name, batch_size) for name, batch_size in MODES.items()}
+for name, (history, _, _) in runs.items():
     print(
         f"{name:<20} {history.steps:5d} updates, {history.time[-1]:5.2f} s, "
         f"final loss {history.val_loss[-1]:.4f}, accuracy {history.val_accuracy[-1]:.0%}"
     )
 
 # %% [markdown]
+# ## Side by side
+#
+# Each view's last epoch: the boundary each mode reached after the same number of epochs, the
+# loss and accuracy curves, and the weights. (Display a view, `runs["stochastic"][2]`, for its
+# widget; `.save("stochastic.html")` writes a page that replays its epochs one by one.)
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(18, 4.2))
+for ax, (name, (_, _, view)) in zip(axes, runs.items()):
+    ax.imshow(plt.imread(view.save(f"{name.split()[0]}.png")))
+    ax.set_axis_off()
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
 # ## Loss against epochs, and against wall time
+#
+# On a linear scale: the hinge loss reaches exactly 0 once every example is classified with
+# margin, which a logarithmic scale cannot draw.
 
 # %%
 fig, (ax_epochs, ax_time) = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
-for name, (history, _) in runs.items():
+for name, (history, _, _) in runs.items():
     epochs = np.arange(1, history.epochs + 1)
     ax_epochs.plot(epochs, history.val_loss, label=name)
     ax_time.plot(history.time, history.val_loss, label=name)
 ax_epochs.set_xlabel("epoch")
 ax_time.set_xlabel("wall time (s)")
 ax_epochs.set_ylabel("loss on the whole training set")
-ax_epochs.set_yscale("log")
+ax_epochs.set_ylim(bottom=0)
 ax_epochs.legend()
 ax_time.legend()
 ax_epochs.set_title("per epoch")
@@ -114,7 +135,7 @@ plt.show()
 # %%
 target = runs["batch"][0].val_loss[-1]
 lines = []
-for name, (history, _) in runs.items():
+for name, (history, _, _) in runs.items():
     reached = [i for i, loss in enumerate(history.val_loss) if loss <= target]
     if reached:
         i = reached[0]
@@ -171,12 +192,12 @@ display(Markdown(rows))
 # %%
 SHOWN = 3  # epochs shown on the left
 fig, (ax_noise, ax_path) = plt.subplots(1, 2, figsize=(12, 4.5))
-for name, (history, steps) in runs.items():
+for name, (history, steps, _) in runs.items():
     per_epoch = history.steps // history.epochs
     x = np.arange(1, history.steps + 1) / per_epoch
     n = SHOWN * per_epoch
     style = dict(marker=".", ls="none", ms=4) if per_epoch > 10 else dict(marker="o", ms=3)
-    ax_noise.plot(x[:n], steps[:n, 0], label=name, alpha=0.8, **style)
+    ax_noise.plot(x[:n], steps[1 : n + 1, 0], label=name, alpha=0.8, **style)
     ax_path.plot(steps[:, 1], steps[:, 2], lw=0.8, alpha=0.8, label=name)
     ax_path.plot(steps[-1, 1], steps[-1, 2], "o", color=ax_path.lines[-1].get_color())
 ax_path.plot(steps[0, 1], steps[0, 2], "s", color="black", label="start")
@@ -192,7 +213,7 @@ plt.tight_layout()
 plt.show()
 
 # %%
-spread = {name: np.std(np.diff(steps[:-1, 0])) for name, (_, steps) in runs.items()}
+spread = {name: np.std(np.diff(steps[1:, 0])) for name, (_, steps, _) in runs.items()}
 display(
     Markdown(
         "How much the batch loss jumps from one update to the next (standard deviation of the "

@@ -1,0 +1,112 @@
+"""Callbacks: code that `fit(..., callbacks=[...])` calls while it trains (Keras / Lightning style).
+
+    class StopAt(nn.Callback):                 # subclassing is optional: fit duck-types hooks
+        def on_train_begin(self, model, run):
+            self.run = run
+        def on_epoch_end(self, model, epoch, history):
+            if history.loss[-1] < 0.01:
+                self.run.stop()                # fit ends after this epoch
+
+Every hook is optional; fit looks each one up once, so a callback costs nothing in the hooks it
+leaves out, and `on_batch_end` (called after every optimizer step) is the only per-step cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ._checks import is_number
+
+if TYPE_CHECKING:
+    from .train import History
+
+HOOKS = ("on_train_begin", "on_batch_end", "on_epoch_end", "on_train_end")
+
+
+class Callback(Protocol):
+    """The hooks fit calls, in this order: `on_train_begin` once; `on_batch_end` after each
+    optimizer step; `on_epoch_end` after each epoch (its history entries are in); `on_train_end`
+    once, when training ends normally (all epochs, or a stop). All optional: an object needs only
+    the hooks it uses, and subclassing this class gives no-op defaults for the rest (which is why
+    fit's `callbacks` is typed as a sequence of objects: a Protocol cannot say "any of these").
+    """
+
+    def on_train_begin(self, model: Any, run: TrainingRun) -> None:
+        """Training starts: `run` holds the data fit reads and `run.stop()`."""
+
+    def on_batch_end(self, model: Any, step: int, loss: float) -> None:
+        """Optimizer step `step` (0, 1, ... within this fit) was taken on a batch with `loss`."""
+
+    def on_epoch_end(self, model: Any, epoch: int, history: History) -> None:
+        """Epoch `epoch` (0, 1, ...) ended: `history.epochs == epoch + 1`."""
+
+    def on_train_end(self, model: Any, history: History) -> None:
+        """Training ended (not called when an exception ends it)."""
+
+
+@dataclass
+class TrainingRun:
+    """What fit shares with its callbacks: the training data it reads and a way to stop.
+
+    `X` and `y` are fit's own lists of samples and targets, read afresh at the start of every
+    epoch: a sample `add`ed by a callback between epochs (in `on_epoch_end`) is trained on from
+    the next epoch on. `predict` maps one model output to a class label (None for a regression
+    loss). `stop()` ends training after the current epoch.
+    """
+
+    X: list[Any]
+    y: list[Any]
+    epochs: int
+    batch_size: int | None
+    predict: Callable[[Any], Any] | None = None
+    validation: tuple[list[Any], list[Any]] | None = None
+    stop_requested: bool = field(default=False, init=False)
+
+    def stop(self) -> None:
+        """Ask fit to end after the current epoch (its history and `on_epoch_end` included)."""
+        self.stop_requested = True
+
+    def add(self, x: Sequence[float], target: Any) -> None:
+        """Append one sample and its target to the training data (call it between epochs)."""
+        if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+            raise TypeError(f"add() needs a sample as a list of numbers, got {type(x).__name__}")
+        width = len(self.X[0]) if self.X and isinstance(self.X[0], (list, tuple)) else None
+        if width is not None and len(x) != width:
+            raise ValueError(f"add() needs a sample of {width} numbers like the others, got {x!r}")
+        if not all(is_number(v) for v in x):
+            raise TypeError(f"add() needs a sample of numbers, got {x!r}")
+        self.X.append([float(v) for v in x])
+        self.y.append(target)
+
+
+def hooks(callbacks: Sequence[object] | None) -> dict[str, list[Callable[..., Any]]]:
+    """The bound hooks of `callbacks`, by hook name, checked once before training."""
+    found: dict[str, list[Callable[..., Any]]] = {name: [] for name in HOOKS}
+    if callbacks is None:
+        return found
+    if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Sequence):
+        raise TypeError(
+            f"callbacks must be a list of callbacks, got {type(callbacks).__name__}: "
+            "write callbacks=[view]"
+        )
+    for i, callback in enumerate(callbacks):
+        bound = {name: _own_hook(callback, name) for name in HOOKS}
+        if not any(bound.values()) and Callback not in type(callback).__mro__:
+            raise TypeError(
+                f"callbacks[{i}] ({type(callback).__name__}) has none of the hooks "
+                f"{', '.join(HOOKS)}"
+            )
+        for name, hook in bound.items():
+            if hook is not None:
+                found[name].append(hook)
+    return found
+
+
+def _own_hook(callback: object, name: str) -> Callable[..., Any] | None:
+    """The callback's hook `name`, or None where it has none or only Callback's no-op."""
+    hook = getattr(callback, name, None)
+    if getattr(type(callback), name, None) is getattr(Callback, name):
+        return None
+    return hook if callable(hook) else None

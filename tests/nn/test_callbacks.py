@@ -1,0 +1,195 @@
+"""fit(callbacks=[...]): the hooks' order and arguments in every batch mode, eager and compiled,
+stopping, samples added between epochs, and the time left out of history.time."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nn
+from nn.data import make_blobs
+
+N = 20
+MODES = [(None, 1), (1, N), (7, 3), (64, 1)]  # batch_size, optimizer steps per epoch
+
+
+def blobs() -> tuple[np.ndarray, np.ndarray]:
+    X, y = make_blobs(N, centers=[[-2.0, -2.0], [2.0, 2.0]], cluster_std=0.5, seed=0)
+    return X, 2 * y - 1
+
+
+class Recorder:
+    """Writes down every hook call, with copies of what it saw."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+        self.run: nn.TrainingRun | None = None
+
+    def on_train_begin(self, model: Any, run: nn.TrainingRun) -> None:
+        self.run = run
+        self.calls.append(("begin", model, len(run.X), run.epochs, run.batch_size))
+
+    def on_batch_end(self, model: Any, step: int, loss: float) -> None:
+        self.calls.append(("batch", step, loss))
+
+    def on_epoch_end(self, model: Any, epoch: int, history: nn.History) -> None:
+        self.calls.append(("epoch", epoch, history.epochs, history.steps, list(history.loss)))
+
+    def on_train_end(self, model: Any, history: nn.History) -> None:
+        self.calls.append(("end", history.epochs))
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "compile"])
+@pytest.mark.parametrize("batch_size, per_epoch", MODES)
+def test_hooks_are_called_in_order_with_exact_arguments(compiled, batch_size, per_epoch):
+    X, y = blobs()
+    model = nn.MLP(2, [3, 1], seed=0)
+    rec = Recorder()
+    history = nn.fit(
+        model, X, y, loss="hinge", epochs=3, batch_size=batch_size, seed=0, progress=False,
+        compile=compiled, callbacks=[rec],
+    )  # fmt: skip
+    kinds = [call[0] for call in rec.calls]
+    assert kinds == ["begin"] + (["batch"] * per_epoch + ["epoch"]) * 3 + ["end"]
+    assert rec.calls[0] == ("begin", model, N, 3, batch_size)
+    batches = [call for call in rec.calls if call[0] == "batch"]
+    assert [b[1] for b in batches] == list(range(3 * per_epoch))
+    epochs = [call for call in rec.calls if call[0] == "epoch"]
+    assert [(e[1], e[2], e[3]) for e in epochs] == [
+        (k, k + 1, (k + 1) * per_epoch) for k in range(3)
+    ]
+    assert [e[4] for e in epochs] == [history.loss[: k + 1] for k in range(3)]
+    assert rec.calls[-1] == ("end", 3)
+    # the epoch's loss is the batch losses weighted by batch size: the hooks saw the real ones
+    size = N if batch_size is None else min(batch_size, N)
+    weights = [min(size, N - lo) for lo in range(0, N, size)]
+    for k in range(3):
+        losses = [b[2] for b in batches[k * per_epoch : (k + 1) * per_epoch]]
+        assert np.dot(losses, weights) / N == pytest.approx(history.loss[k], rel=1e-12)
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "compile"])
+@pytest.mark.parametrize("batch_size, per_epoch", MODES)
+def test_a_stop_request_ends_training_after_the_current_epoch(compiled, batch_size, per_epoch):
+    X, y = blobs()
+
+    class StopAtSecondEpoch(nn.Callback):
+        def on_train_begin(self, model: Any, run: nn.TrainingRun) -> None:
+            self.run = run
+
+        def on_batch_end(self, model: Any, step: int, loss: float) -> None:
+            if step == per_epoch:  # the first step of the second epoch: that epoch still ends
+                self.run.stop()
+
+    rec = Recorder()
+    history = nn.fit(
+        nn.MLP(2, [3, 1], seed=0), X, y, loss="hinge", epochs=10, batch_size=batch_size,
+        progress=False, compile=compiled, callbacks=[StopAtSecondEpoch(), rec],
+    )  # fmt: skip
+    assert history.epochs == 2 and history.steps == 2 * per_epoch
+    assert len(history.accuracy) == len(history.time) == 2
+    assert [c[1] for c in rec.calls if c[0] == "epoch"] == [0, 1]
+    assert rec.calls[-1] == ("end", 2)
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "compile"])
+@pytest.mark.parametrize("batch_size", [None, 1, 7])
+def test_a_sample_added_between_epochs_is_trained_on_from_the_next_epoch(compiled, batch_size):
+    X, y = blobs()
+    X = X.tolist()
+    seen: list[int] = []
+
+    def counting_hinge(outputs: Any, targets: Any) -> Any:
+        seen.append(len(targets))
+        return nn.hinge(outputs, targets)
+
+    class AddAfterFirstEpoch:
+        def on_train_begin(self, model: Any, run: nn.TrainingRun) -> None:
+            self.run = run
+
+        def on_epoch_end(self, model: Any, epoch: int, history: nn.History) -> None:
+            if epoch == 0:
+                self.run.add([0.0, 3.0], 1)
+
+    def train(loss: Any, compiled: bool) -> tuple[nn.History, list[float]]:
+        model = nn.MLP(2, [3, 1], seed=0)
+        history = nn.fit(
+            model, X, y, loss=loss, epochs=3, batch_size=batch_size, progress=False, seed=0,
+            compile=compiled, callbacks=[AddAfterFirstEpoch()],
+        )  # fmt: skip
+        return history, [p.data for p in model.parameters()]
+
+    history, params = train(counting_hinge, False)  # eager: the loss sees every batch
+    per_epoch = [1 if batch_size is None else -(-n // batch_size) for n in (N, N + 1, N + 1)]
+    assert history.steps == sum(per_epoch)
+    firsts = np.cumsum([0, *per_epoch[:-1]])
+    targets_per_epoch = [sum(seen[a : a + k]) for a, k in zip(firsts, per_epoch)]
+    assert targets_per_epoch == [N, N + 1, N + 1]
+    if compiled:  # the same steps through the compiled path: the same batches, the same model
+        history, compiled_params = train("hinge", True)
+        assert history.steps == sum(per_epoch)
+        assert compiled_params == pytest.approx(params, rel=1e-9, abs=1e-12)
+    assert len(X) == N  # fit's own copy grew, not the caller's list
+
+
+def test_hooks_a_callback_leaves_out_are_not_needed_and_subclassing_gives_no_ops():
+    X, y = blobs()
+
+    class OnlyEpochs(nn.Callback):
+        def __init__(self) -> None:
+            self.epochs: list[int] = []
+
+        def on_epoch_end(self, model: Any, epoch: int, history: nn.History) -> None:
+            self.epochs.append(epoch)
+
+    class Duck:
+        ended = 0
+
+        def on_train_end(self, model: Any, history: nn.History) -> None:
+            self.ended += 1
+
+    only, duck = OnlyEpochs(), Duck()
+    nn.fit(nn.MLP(2, [2, 1], seed=0), X, y, epochs=4, progress=False, callbacks=[only, duck])
+    assert only.epochs == [0, 1, 2, 3] and duck.ended == 1
+
+
+def test_time_in_callbacks_is_left_out_of_history_time(monkeypatch):
+    """A fake clock: each reading advances it by 1 s, and the callback by 1000 s more."""
+    now = [0.0]
+
+    def clock() -> float:
+        now[0] += 1.0
+        return now[0]
+
+    class Slow:
+        def on_epoch_end(self, model: Any, epoch: int, history: nn.History) -> None:
+            now[0] += 1000.0
+
+    X, y = blobs()
+    monkeypatch.setattr(time, "perf_counter", clock)
+    history = nn.fit(nn.MLP(2, [2, 1], seed=0), X, y, epochs=3, progress=False, callbacks=[Slow()])
+    assert all(t < 100 for t in history.time)
+    assert history.time == sorted(history.time)
+
+
+def test_bad_callbacks_and_bad_added_samples_raise_clear_errors():
+    X, y = blobs()
+    model = nn.MLP(2, [2, 1], seed=0)
+    with pytest.raises(TypeError, match=r"callbacks must be a list .* callbacks=\[view\]"):
+        nn.fit(model, X, y, epochs=1, progress=False, callbacks=Recorder())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"callbacks\[1\] \(int\) has none of the hooks"):
+        nn.fit(model, X, y, epochs=1, progress=False, callbacks=[Recorder(), 3])
+
+    run = nn.TrainingRun([[0.0, 1.0]], [1], epochs=1, batch_size=None)
+    with pytest.raises(ValueError, match="a sample of 2 numbers"):
+        run.add([1.0], 1)
+    with pytest.raises(TypeError, match="a sample of numbers"):
+        run.add([1.0, "a"], 1)  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="a sample as a list of numbers"):
+        run.add(3.0, 1)  # type: ignore[arg-type]
+    assert run.X == [[0.0, 1.0]] and run.y == [1]
+    run.add((2, 3), -1)
+    assert run.X == [[0.0, 1.0], [2.0, 3.0]] and run.y == [1, -1]
