@@ -9,7 +9,7 @@ from .context import enable_grad, gc_paused, is_grad_enabled, name_scope, no_gra
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
 from .graph import GraphStats, graph_stats, topological_order, zero_grad
 from .ops import OPS, Op, power
-from .value import Value, gradients
+from .value import Value, apply, gradients
 
 if TYPE_CHECKING:
     from .compiled import CompiledFunction, Result, TraceError, compile
@@ -32,8 +32,8 @@ def __getattr__(name: str) -> Any:  # compile and formulas load numpy: imported 
 # fmt: off
 __all__ = [
     "OPS", "CompiledFunction", "GradcheckError", "GraphStats", "Op", "Result", "TraceError",
-    "Value", "__version__", "compile", "enable_grad", "forward_formula", "gc_paused", "grad",
-    "gradcheck", "gradients", "graph_stats", "is_grad_enabled", "local_grad_formulas",
+    "Value", "__version__", "apply", "compile", "enable_grad", "forward_formula", "gc_paused",
+    "grad", "gradcheck", "gradients", "graph_stats", "is_grad_enabled", "local_grad_formulas",
     "name_scope", "no_grad", "power", "topological_order", "value_and_grad", "zero_grad",
 ]
 # fmt: on

@@ -31,10 +31,10 @@ def _unary(op: ops.Op) -> Callable[[Value], Value]:
         node._data, node.grad, node.label, node.scope = data, 0.0, None, scope
         node._g, node._visit = 0.0, None
         if enabled:
-            node._op, node._a, node._b, node._db = op, a, None, 0.0
+            node.row, node._a, node._b, node._db = op, a, None, 0.0
             (node._da,) = rule(FLOAT, data, x)
         else:
-            node._op, node._a, node._b, node._da, node._db = None, None, None, 0.0, 0.0
+            node.row, node._a, node._b, node._da, node._db = None, None, None, 0.0, 0.0
         return node
 
     return method
@@ -56,10 +56,10 @@ def _binary(op: ops.Op, reflected: bool = False) -> Callable[[Value, Value | flo
         node._data, node.grad, node.label, node.scope = data, 0.0, None, scope
         node._g, node._visit = 0.0, None
         if enabled:
-            node._op, node._a, node._b = op, a, b
+            node.row, node._a, node._b = op, a, b
             node._da, node._db = rule(FLOAT, data, x, y)
         else:
-            node._op, node._a, node._b, node._da, node._db = None, None, None, 0.0, 0.0
+            node.row, node._a, node._b, node._da, node._db = None, None, None, 0.0, 0.0
         return node
 
     return (lambda self, other: method(other, self)) if reflected else method
@@ -86,22 +86,23 @@ class Value:
     >>> y.data, x.grad         # y = x² + 1 and dy/dx = 2x
     (10.0, 6.0)
 
-    `data` is the number, `grad` is d(root)/d(self) after `root.backward()`. A node made by an
-    op keeps the op, its `parents` (at most two) and `local_grads`, the numbers d(self)/d(parent)
-    recorded when the op ran; leaves (inputs, parameters, constants) have none. Values compare by
-    their numbers, as floats do, and hash by identity. `np.exp(x)` calls `x.exp()`.
+    `data` is the number, `grad` is d(root)/d(self) after `root.backward()`. A node made by an op
+    keeps its `row` of the op table, its `parents` (at most two) and `local_grads`, the numbers
+    d(self)/d(parent) recorded when the op ran; leaves (inputs, parameters, constants) have none.
+    Values compare by their numbers, as floats do, and hash by identity. `np.exp(x)` calls
+    `x.exp()`.
 
     Inside, slots `_a`, `_b`, `_da`, `_db` hold parents and local derivatives: one object per
     node, no closures, so a dropped graph is freed at once by reference counting. `_g` is a
     backward pass's running sum, `_visit` a traversal's mark."""
 
-    __slots__ = ("_data", "grad", "label", "scope", "_op", "_a", "_b", "_da", "_db", "_g", "_visit")
+    __slots__ = ("_data", "grad", "label", "scope", "row", "_a", "_b", "_da", "_db", "_g", "_visit")
     __hash__ = object.__hash__
 
     def __init__(self, data: float, label: str | None = None) -> None:
         self._data, self.grad, self.label = _number(data, "Value()"), 0.0, label
         self.scope: str | None = current()[1]
-        self._op: ops.Op | None = None
+        self.row: ops.Op | None = None
         self._a: Value | None = None
         self._b: Value | None = None
         self._da, self._db, self._g = 0.0, 0.0, 0.0
@@ -123,7 +124,7 @@ class Value:
     @property
     def op(self) -> str:
         """The op's display name ('+', 'tanh', '**2', ...), or '' for a leaf."""
-        return self._op.display if self._op else ""
+        return self.row.display if self.row else ""
 
     @property
     def is_leaf(self) -> bool:
@@ -184,10 +185,10 @@ class Value:
         if self._a is None:
             return super().__reduce_ex__(protocol)
         interior = [node for node in topological_order(self) if node._a is not None]
-        row = {node: i for i, node in enumerate(interior)}
+        place = {node: i for i, node in enumerate(interior)}
         table = [
-            (n._data, n.grad, n.label, n.scope, n._op, n._da, n._db)
-            + tuple(row.get(p, p) for p in n.parents)
+            (n._data, n.grad, n.label, n.scope, n.row, n._da, n._db)
+            + tuple(place.get(p, p) for p in n.parents)
             for n in interior
         ]
         return (_unpickle_graph, (table,))
@@ -209,18 +210,20 @@ class Value:
 _pow_value, _identity = _binary(ops.POW), _unary(ops.IDENTITY)
 
 
+def apply(row: ops.Op, *inputs: Value) -> Value:
+    """A new node: the op table's `row` applied to `inputs`, as `node.row` made `node`."""
+    return (_unary(row) if len(inputs) == 1 else _binary(row))(*inputs)
+
+
 def _unpickle_graph(table: list[tuple[Any, ...]]) -> Value:
     nodes: list[Value] = []
     for data, grad, label, scope, op, da, db, *parents in table:
         node = _new(Value)
-        node._data, node.grad, node.label, node.scope, node._op = data, grad, label, scope, op
+        node._data, node.grad, node.label, node.scope, node.row = data, grad, label, scope, op
         node._a, node._b = (nodes[p] if type(p) is int else p for p in (*parents, None)[:2])
         node._da, node._db, node._g, node._visit = da, db, 0.0, None
         nodes.append(node)
     return nodes[-1]
-
-
-# --- the chain rule ----------------------------------------------------------------------------
 
 
 def _backprop(root: Value, seed: Any, grads: dict[Value, Any] | None = None) -> None:
@@ -248,10 +251,10 @@ def _backprop(root: Value, seed: Any, grads: dict[Value, Any] | None = None) -> 
             for node in reversed(order):
                 g, node._g = node._g, 0.0
                 grads[node] = g
-                if node._op is None:
+                if node.row is None:
                     continue
                 local_grads = (
-                    node._op.rule(VALUES, node, *node.parents) if create_graph else node.local_grads
+                    node.row.rule(VALUES, node, *node.parents) if create_graph else node.local_grads
                 )
                 for parent, local in zip(node.parents, local_grads):
                     term, total = local * g, parent._g
@@ -285,8 +288,7 @@ def gradients(root: Value, seed: Value | float = 1.0, *, create_graph: bool = Fa
 
 
 class VALUES:
-    """The namespace `m` on Values (create-graph passes): results are nodes, so a derivative can
-    be differentiated again. `pow` gives inf where `FLOAT.pow` does (sqrt' at 0), not an error."""
+    """The namespace `m` on Values (create-graph passes); `pow` is inf where `FLOAT.pow` is."""
 
     exp, log, sin, cos = Value.exp, Value.log, Value.sin, Value.cos
     tanh, sigmoid = Value.tanh, Value.sigmoid
@@ -297,7 +299,7 @@ class VALUES:
         op = ops.POW if isinstance(n, Value) else ops.power(n)
         lenient = ops.Op(op.name, lambda *_: ops.FLOAT.pow(x._data, e), op.rule)
         node = _binary(lenient)(x, n) if isinstance(n, Value) else _unary(lenient)(x)
-        node._op = op if node._op else None  # the node records the table's own op
+        node.row = op if node.row else None  # the node records the table's own op
         return node
 
     step = staticmethod(lambda x: Value(ops.FLOAT.step(x._data)))  # constants: derivative 0

@@ -30,6 +30,7 @@ from .timing import Budget, series, summary
 NETWORKS = ((2, 16, 16, 1), (64, 128, 64, 10), (784, 128, 64, 10))
 QUICK_NETWORKS = ((2, 4, 4, 1), (8, 16, 3))
 BATCH = 64
+STEPS = 8  # batches per epoch: fit writes the trained numbers back to the Values once an epoch
 RTOL = 1e-12
 
 
@@ -100,21 +101,25 @@ def check(sizes: tuple[int, ...], batch: int) -> float:
 
 
 def timings(sizes: tuple[int, ...], batch: int, budget: Budget) -> dict[str, Any]:
-    model, weights, X, Y = problem(sizes, batch)
-    compiled = autograd_core.compile(per_sample_loss(model), X[0], Y[0])
-    sgd = nn.SGD(model, lr=1e-3)
-
-    def compiled_step(_: int) -> float:
-        sgd.zero_grad()
-        loss = compiled.backward(X, Y, input_grads=False).value
-        sgd.step()
-        return loss
-
+    """Seconds per step of `nn.fit(compile=True)` (from its own `history.time`, over epochs of
+    several batches) and of the numpy loop over the same batches."""
+    model, weights, X, Y = problem(sizes, batch * STEPS)
     reference = NumpyMLP(weights)
-    out = {}
-    for name, fn in (("compiled", compiled_step), ("numpy", lambda _: reference.step(X, Y, 1e-3))):
-        gc.collect()
-        out[name] = summary(series(fn, budget))
+    batches = [(X[i : i + batch], Y[i : i + batch]) for i in range(0, len(X), batch)]
+    gc.collect()
+    numpy_times = series(lambda k: reference.step(*batches[k % STEPS], 1e-3), budget)
+
+    def fit(epochs: int) -> list[float]:
+        history = nn.fit(
+            model, X, Y, loss="mse", optimizer=nn.SGD(model, lr=1e-3), epochs=epochs,
+            batch_size=batch, shuffle=False, progress=False, compile=True,
+        )  # fmt: skip
+        return list(np.diff([0.0, *history.time]) / STEPS)
+
+    gc.collect()
+    estimate = fit(budget.warmup)[-1]
+    compiled_times = fit(budget.warmup + max(1, budget.repeats(estimate * STEPS) // STEPS))
+    out = {"compiled": summary(compiled_times[budget.warmup :]), "numpy": summary(numpy_times)}
     out["ratio"] = out["compiled"]["median_s"] / out["numpy"]["median_s"]
     return out
 
@@ -137,7 +142,7 @@ def run(quick: bool = False, log: Any = lambda _: None) -> list[dict[str, Any]]:
     )
     rows = []
     for sizes in QUICK_NETWORKS if quick else NETWORKS:
-        batch = 100 if sizes == (2, 16, 16, 1) else BATCH
+        batch = BATCH
         log(f"compile at scale: MLP {sizes}, batch {batch}")
         row: dict[str, Any] = {
             "sizes": list(sizes),

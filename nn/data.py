@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -139,8 +140,8 @@ def make_blobs(
 
 
 def train_test_split(
-    X: np.ndarray | Sequence,
-    y: np.ndarray | Sequence,
+    X: np.ndarray | Sequence[Any],
+    y: np.ndarray | Sequence[Any],
     test_size: float | int = 0.25,
     *,
     shuffle: bool = True,
@@ -166,7 +167,7 @@ def train_test_split(
     return X[train], X[test], y[train], y[test]
 
 
-def accuracy(predictions: Sequence | np.ndarray, targets: Sequence | np.ndarray) -> float:
+def accuracy(predictions: Sequence[Any] | np.ndarray, targets: Sequence[Any] | np.ndarray) -> float:
     """The fraction of predictions equal to their targets."""
     preds, targs = list(predictions), list(targets)
     if len(preds) != len(targs):

@@ -53,7 +53,7 @@ class Neuron(Module):
         self._apply = ACTIVATIONS[self.activation]
         bound = INITS[self.init](self.nin)
         weights = np.random.default_rng(seed).uniform(-bound, bound, self.nin).tolist()
-        self.w = [Value(v, f"w{i}") for i, v in enumerate(weights)]
+        self.w = [Value(v, f"w.{i}") for i, v in enumerate(weights)]  # as named_parameters()
         self.b = Value(0.0, "b")
 
     def forward(self, x: Inputs) -> Value:

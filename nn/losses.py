@@ -94,10 +94,11 @@ def softmax_cross_entropy(logits: object, targets: object) -> Value:
 
     One sample is a list of logits and its target: an int class index, or a list of class
     probabilities (floats or Values, such as a one-hot vector), as in PyTorch. A batch is a list
-    of such lists and a list of targets. log Σ e^z is computed as `lse + softplus(z − lse)`, one
-    logit at a time: stable for any logits, and without a branch on the numbers, so a compiled
-    trace holds for every sample (`fit(compile=True)` passes one-hot targets as data).
+    of such lists and a list of targets. log Σ e^z is built from `a + softplus(b − a)` terms:
+    stable for any logits, and without a branch on the numbers, so a compiled trace holds for
+    every sample (`fit(compile=True)` passes one-hot targets as data).
     """
+    rows: list[Any]
     if isinstance(logits, Value) or is_number(logits):
         rows, labels = [logits], [targets]  # a bare score: refused below, with what to do
     else:
@@ -121,11 +122,17 @@ def softmax_cross_entropy(logits: object, targets: object) -> Value:
                 "with that one score, or give the last layer one output per class"
             )
         z = [_value(v, "softmax_cross_entropy") for v in _as_list(row)]
-        lse = z[0]
-        for v in z[1:]:
-            lse = lse + (v - lse).softplus()  # log(e^lse + e^v)
+        lse = _logsumexp(z)
         terms.append(lse - z[_class(label, len(z))] if _is_class(label) else _soft(lse, z, label))
     return _sum(terms) / len(terms)
+
+
+def _logsumexp(z: list[Value]) -> Value:
+    """log Σ e^z, pairwise in a balanced tree: log(e^a + e^b) = a + softplus(b − a), exact and
+    stable for any numbers, and few levels deep (a compiled batch runs each level at once)."""
+    while len(z) > 1:
+        z = [a + (b - a).softplus() for a, b in zip(z[::2], z[1::2])] + z[len(z) - len(z) % 2 :]
+    return z[0]
 
 
 def _is_class(label: object) -> bool:

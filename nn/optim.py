@@ -152,7 +152,7 @@ def _check_number(x: object, name: str, low: float, high: float = math.inf) -> f
     """A finite real in [low, high) (high excluded only when finite)."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(x).__name__}: {x!r}")
-    if not low <= x < high:  # also refuses nan and inf
+    if not low <= float(x) < high:  # also refuses nan and inf
         bound = f"in [{low:g}, {high:g})" if high < math.inf else f">= {low:g} and finite"
         raise ValueError(f"{name} must be {bound}, got {x!r}")
     return float(x)

@@ -9,11 +9,12 @@ One training step is: forward every sample of a batch, compute the loss, zero th
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -66,13 +67,13 @@ class Evaluation(NamedTuple):
     accuracy: float | None  # None for a regression loss
 
 
-StepFn = Callable[[list, list], tuple[float, list]]
+StepFn = Callable[[list[Any], list[Any]], tuple[float, Any]]
 
 
 def fit(
     model: Module,
-    X: np.ndarray | Sequence,
-    y: np.ndarray | Sequence,
+    X: np.ndarray | Sequence[Any],
+    y: np.ndarray | Sequence[Any],
     loss: Loss = "mse",
     optimizer: Optimizer | None = None,
     epochs: int = 100,
@@ -82,7 +83,7 @@ def fit(
     progress: bool = True,
     *,
     l2: float = 0.0,
-    validation: tuple[np.ndarray | Sequence, np.ndarray | Sequence] | None = None,
+    validation: tuple[np.ndarray | Sequence[Any], np.ndarray | Sequence[Any]] | None = None,
     to_label: Callable[[Any], Any] | None = None,
     compile: bool = False,
     callbacks: Sequence[object] | None = None,
@@ -204,12 +205,16 @@ def fit(
 
 
 def _training_step(
-    model: Callable, loss_fn: Callable, optimizer: Optimizer, l2_params: list[Value], l2: float
+    model: Callable[..., Any],
+    loss_fn: Callable[..., Any],
+    optimizer: Optimizer,
+    l2_params: list[Value],
+    l2: float,
 ) -> StepFn:
     """The function fit() calls per batch, returning (loss, outputs); a compiled variant of
     this one function is all a faster backend would need to provide."""
 
-    def step(xb: list, yb: list) -> tuple[float, list]:
+    def step(xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]]:
         outputs = _forward(model, xb)
         loss = loss_fn(outputs, yb)
         if l2:
@@ -252,7 +257,7 @@ class _CompiledStep:
         self.classes = 0  # softmax_cross_entropy: labels become one-hot vectors of this length
         if loss_fn is softmax_cross_entropy:
             self.classes = len(_forward(model, samples[:1])[0])
-        reduction = "sum" if loss_fn in _SUMMED else "mean"
+        reduction: Literal["mean", "sum"] = "sum" if loss_fn in _SUMMED else "mean"
         self.several = False  # does the model return a list of outputs?
 
         def per_sample(x: Any, y: Any) -> tuple[Value, ...]:
@@ -282,7 +287,7 @@ class _CompiledStep:
                     known.add(id(p))
                     self.params.append(p)
         place = {id(p): i for i, p in enumerate(self.params)}
-        self.where = [
+        self.where: list[Any] = [
             np.array([place[id(p)] for p in program.params], dtype=np.intp) if program else None
             for program in (self.data, self.penalty)
         ]
@@ -297,7 +302,7 @@ class _CompiledStep:
             return np.eye(self.classes)[np.asarray(yb, dtype=int)]
         return np.asarray(yb, dtype=float)
 
-    def __call__(self, xb: list[Any], yb: list[Any]) -> tuple[float, list[Any]]:
+    def __call__(self, xb: list[Any], yb: list[Any]) -> tuple[float, Any]:
         if self.synced:  # the Values may have changed since (a callback, a load): read them
             self.theta = np.array([p.data for p in self.params])
         X, Y = np.asarray(xb, dtype=float), self.targets(yb)
@@ -339,39 +344,60 @@ def _finally(fn: Callable[[], None]) -> Iterator[None]:
         fn()
 
 
+CHECKED = 32
+"""How many samples fit(compile=True) runs both ways before training, to catch a trace that
+does not hold for every sample."""
+
+
 @no_grad()
 def _check_compiled(
-    data: Any, reduction: str, model: Callable, samples: list, targets: list,
-    loss_fn: Callable, X: np.ndarray, Y: Any,
+    data: Any, reduction: str, model: Callable[..., Any], samples: list[Any], targets: list[Any],
+    loss_fn: Callable[..., Any], X: np.ndarray, Y: Any,
 ) -> None:  # fmt: skip
-    """Raise ValueError unless the compiled loss on all the data is the eager one."""
-    eager = loss_fn(_forward(model, samples), targets).data
-    losses = np.atleast_1d(data(X, Y)[0])
-    compiled = float(losses.sum() if reduction == "sum" else losses.mean())
-    if not abs(compiled - eager) <= 1e-9 * max(abs(eager), abs(compiled)) + 1e-12:
-        raise ValueError(
-            f"fit(compile=True): the compiled loss on the training data is {compiled!r} but the "
-            f"eager loss is {eager!r}. A compiled model and loss must build the same graph for "
-            "every sample (no Python branches on .data), and a custom loss must be the mean of "
-            "its per-sample values; train with compile=False otherwise"
-        )
+    """Raise ValueError unless the compiled loss is the eager one on CHECKED samples spread
+    over the data (an eager pass over all of a big data set would take longer than training)."""
+    picked = sorted({round(i) for i in np.linspace(0, len(samples) - 1, CHECKED)})
+    Y_picked = Y[picked] if isinstance(Y, np.ndarray) else [Y[i] for i in picked]
+    losses = np.atleast_1d(data(X[picked], Y_picked)[0]).tolist()
+    outputs = _forward(model, [samples[i] for i in picked])
+    chosen = [targets[i] for i in picked]
+    pairs = [
+        (f"of sample {i}", c, loss_fn(o, t).data)
+        for i, c, o, t in zip(picked, losses, outputs, chosen)
+    ]
+    together = sum(losses) if reduction == "sum" else sum(losses) / len(losses)
+    eager = loss_fn(outputs, chosen).data
+    pairs.append((f"of samples {picked[0]}..{picked[-1]} together", together, eager))
+    for what, compiled, eager in pairs:
+        if not abs(compiled - eager) <= 1e-9 * max(abs(eager), abs(compiled)) + 1e-12:
+            raise ValueError(
+                f"fit(compile=True): the compiled loss {what} is {compiled!r} but the eager one "
+                f"is {eager!r}. A compiled model and loss must build the same graph for every "
+                "sample (no Python branches on .data), and a custom loss must be the mean of its "
+                "per-sample values; train with compile=False otherwise"
+            )
 
 
 @no_grad()
-def predict(model: Callable, X: np.ndarray | Sequence) -> list:
+def predict(model: Callable[..., Any], X: np.ndarray | Sequence[Any]) -> list[Any]:
     """The model's outputs for every sample as plain floats (or lists of floats), no graph."""
     return [_floats(out) for out in _forward(model, _samples(X))]
 
 
 def evaluate(
-    model: Callable, X: np.ndarray | Sequence, y: np.ndarray | Sequence, loss: Loss = "mse"
+    model: Callable[..., Any],
+    X: np.ndarray | Sequence[Any],
+    y: np.ndarray | Sequence[Any],
+    loss: Loss = "mse",
 ) -> Evaluation:
     """`(loss, accuracy)` of the model on `(X, y)`, computed without building a graph."""
     return _evaluate(model, *_dataset(X, y), get_loss(loss))
 
 
 @no_grad()
-def _evaluate(model: Callable, samples: list, targets: list, spec: LossSpec) -> Evaluation:
+def _evaluate(
+    model: Callable[..., Any], samples: list[Any], targets: list[Any], spec: LossSpec
+) -> Evaluation:
     outputs = _forward(model, samples)
     loss = spec.fn(outputs, targets).data
     if spec.predict is None:
@@ -390,7 +416,7 @@ def _count_right(spec: LossSpec, outputs: Any, targets: list[Any]) -> int:
     return int(np.sum(right.reshape(len(targets), -1).all(axis=1)))
 
 
-def _forward(model: Callable, samples: list) -> list:
+def _forward(model: Callable[..., Any], samples: list[Any]) -> list[Any]:
     if isinstance(model, Module):
         return model.forward_batch(samples)
     return [model(x) for x in samples]
@@ -406,12 +432,14 @@ def _float(x: Any) -> float:
     return x.data if isinstance(x, Value) else float(x)
 
 
-def _samples(X: np.ndarray | Sequence) -> list:
+def _samples(X: np.ndarray | Sequence[Any]) -> list[Any]:
     """X as a list of samples, checked: numbers or equal-length vectors, all finite."""
     return rows(X, "X")
 
 
-def _dataset(X: np.ndarray | Sequence, y: np.ndarray | Sequence) -> tuple[list, list]:
+def _dataset(
+    X: np.ndarray | Sequence[Any], y: np.ndarray | Sequence[Any]
+) -> tuple[list[Any], list[Any]]:
     samples, targets = _samples(X), rows(y, "y")
     if len(samples) != len(targets):
         raise ValueError(f"X has {len(samples)} samples but y has {len(targets)} targets")
@@ -422,7 +450,11 @@ def _dataset(X: np.ndarray | Sequence, y: np.ndarray | Sequence) -> tuple[list, 
 
 @no_grad()
 def _check_targets(
-    model: Callable, loss_fn: Callable, samples: list, targets: list, val: tuple | None
+    model: Callable[..., Any],
+    loss_fn: Callable[..., Any],
+    samples: list[Any],
+    targets: list[Any],
+    val: tuple[Any, ...] | None,
 ) -> None:
     """Before training: every target (and validation target) suits the loss and the model's
     output for the first sample (its count, range and type), named by index if not."""
@@ -439,11 +471,11 @@ def _parameters(model: object) -> list[Value]:
     return model.parameters()
 
 
-def _progress_bar(epochs: int, show: bool):
-    """tqdm over the epochs: a widget in Jupyter, text in a terminal. Imported only when shown,
-    so `import nn` stays quiet in a kernel without ipywidgets."""
-    if show:
-        from tqdm.auto import tqdm
-    else:
-        from tqdm import tqdm  # the plain class: a disabled bar, and no notebook import
-    return tqdm(range(epochs), desc="fit", unit="epoch", disable=not show)
+def _progress_bar(epochs: int, show: bool) -> Any:
+    """tqdm over the epochs: a widget in Jupyter (when ipywidgets is there), text elsewhere.
+    Imported only when shown, so `import nn` stays quiet in any kernel."""
+    from tqdm import tqdm as bar  # type: ignore[import-untyped]
+
+    if show and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm as bar  # type: ignore[import-untyped]
+    return bar(range(epochs), desc="fit", unit="epoch", disable=not show)

@@ -1,43 +1,68 @@
-"""Value graph -> Digraph: a record per Value (label, data, grad), a small node per op.
+"""Value graph -> Digraph: a record per Value (name, data, grad), a small node per op.
 
 Node ids come from the topological order (`v0`, `v1`, ... with `v3_op` for the op that made
-`v3`), so the same graph always gives byte-identical DOT. Name scopes (set by
+`v3`, `e3_0` for its first input edge, `s0`, `s1`, ... for collapsed scopes in order of first
+appearance), so the same graph always gives byte-identical DOT. Name scopes (set by
 `autograd_core.name_scope`, e.g. by nn modules) become nested clusters, or one box each when
-collapsed.
+collapsed. Every box carries its node's qualified name (`viz.names`) as its tooltip. A long
+edge may start from a copy of its tail (`v0_at_v12_op`: `v0` drawn again beside `v12_op`; see
+`viz.layout`).
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import graphviz
+import graphviz  # type: ignore[import-untyped]
 
-from autograd_core import Value, topological_order
+from autograd_core import Value, gradients, topological_order
 
+from .layout import Shape, plan
+from .names import qualified_names
 from .renderer import Digraph
+from .theme import THEMES, Theme
 
 __all__ = ["DEFAULT_MAX_NODES", "GraphTooLargeError", "draw_dot", "format_number"]
 
 DEFAULT_MAX_NODES = 1000
 """draw_dot refuses graphs with more boxes than this (one per Value, one per collapsed scope).
 
-graphviz-pure lays out about 2,000 Values a second (a record and an op node each), so the default
-keeps an SVG under about half a second.
+Within it, layout takes at most a few seconds whatever the graph's shape (see `viz.layout` and
+`python -m benchmarks.layout`).
 """
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 Collapse = str | Iterable[str] | int
+
+FONT = "Helvetica"
+FONT_SIZE = "12"
+"""One size for every text in a drawing: records, ops, edge labels (legible on slides)."""
+
+NOTE_WIDTH = 72
+"""Characters per line of the note under a drawing."""
+
+LAYOUT_ATTRS = {"nslimit": "1", "nslimit1": "1", "ordering": "out"}
+"""Bounds on dot's network-simplex passes (iterations per node: small graphs never reach them,
+a safety net behind `viz.layout`'s copies of long edges), and out-edges kept in the order they
+are written, which is scope order: neurons.0, neurons.1, ... (dot otherwise rotates sibling
+boxes that all connect alike, since every order crosses as many edges)."""
 
 
 class GraphTooLargeError(ValueError):
     """The graph has more boxes than `max_nodes`; the message says how to draw less."""
 
 
-def format_number(x: float, precision: int = 4) -> str:
+def _number(x: object) -> float:
+    """A float from a number or a Value (create-graph grads are Values)."""
+    return float(x.data if isinstance(x, Value) else x)  # type: ignore[arg-type]
+
+
+def format_number(x: float | Value, precision: int = 4) -> str:
     """`x` rounded to `precision` decimals, trailing zeros trimmed: 2.0, -1.5, 0.7071, 1e-05."""
-    x = float(x)
+    x = _number(x)
     if not math.isfinite(x):
         return str(x)
     if x == 0:
@@ -53,7 +78,7 @@ def format_number(x: float, precision: int = 4) -> str:
 
 def draw_dot(
     root: Value,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     *,
     show_data: bool = True,
     show_grad: bool = True,
@@ -64,37 +89,51 @@ def draw_dot(
     max_nodes: int | None = DEFAULT_MAX_NODES,
     precision: int = 4,
     backend: str | None = None,
+    theme: str = "light",
+    fit: bool = True,
+    dpi: float = 96.0,
 ) -> Digraph:
     """Draw the graph `root` depends on, as a Digraph that renders with no system Graphviz.
 
+    - `rankdir`: 'LR', 'TB', 'RL' or 'BT'; None picks LR or TB, whichever a notebook output
+      shrinks less (deep graphs go top to bottom; see `viz.layout`).
     - `show_local_grads` labels each input edge with d(result)/d(input), so the chain rule can
-      be read off the picture; `show_ids` names unlabeled Values `#i` (their graph order).
+      be read off the picture; `show_ids` names every box by its qualified name (`#i` for an
+      unlabelled Value: its graph order), as the CLI table and the step-through page do.
     - `cluster` groups Values of a name scope in a labelled box; `collapse` draws whole scopes
-      as one box each: scope names (`"mlp.layer0"`, matching nested scopes too) or a depth (`2`
-      collapses every scope to its first two parts).
+      as one box each: scope names (`"layers.0"`, matching nested scopes too) or a depth (`2`
+      collapses every scope to its first two parts: an nn.MLP's layers).
     - `max_nodes` (None: no limit) stops huge graphs; `backend` picks the layout program
       ('auto', 'graphviz-pure', 'dot'; see `viz.find_renderer`).
+    - `theme` is 'light' or 'dark'; `fit` (default) scales the drawing down to the width of a
+      notebook output, `fit=False` keeps its natural size; `dpi` sets PNG/JPEG resolution
+      (192 or 300 for slides; the longer side stays within `viz.renderer.MAX_RASTER_PIXELS`).
 
+    Leaves whose grad was summed over several backward() calls (it differs from what one pass
+    gives, while every op result matches one pass) get an orange outline and a note.
     Display it in Jupyter, or call `.pipe(format='svg')`, `.render(outfile='g.png')`, `.source`.
     """
     order = _order(root, "draw_dot")
+    opts = _Options(
+        rankdir, show_data, show_grad, show_local_grads, show_ids, cluster, precision, backend,
+        theme=theme, fit=fit, dpi=dpi,
+    )  # fmt: skip
     return _draw(
         order,
-        _Options(
-            rankdir, show_data, show_grad, show_local_grads, show_ids, cluster, precision, backend
-        ),
+        opts,
         collapse=collapse,
         max_nodes=max_nodes,
         grad_of=lambda i, node: node.grad,
+        marks=lambda: _accumulated(order, precision),
     )
 
 
-# --- internals, shared with explain.py -------------------------------------------------------
+# --- internals, shared with explain.py and steps.py --------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Options:
-    rankdir: str = "LR"
+    rankdir: str | None = "LR"
     show_data: bool = True
     show_grad: bool = True
     show_local_grads: bool = False
@@ -102,14 +141,25 @@ class _Options:
     cluster: bool = True
     precision: int = 4
     backend: str | None = None
+    theme: str = "light"
+    fit: bool = True
+    dpi: float = 96.0
 
     def __post_init__(self) -> None:
-        if self.rankdir not in RANKDIRS:
-            raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {self.rankdir!r}")
+        if self.rankdir is not None and self.rankdir not in RANKDIRS:
+            raise ValueError(
+                f"rankdir must be one of {', '.join(RANKDIRS)} or None (choose), "
+                f"got {self.rankdir!r}"
+            )
         if isinstance(self.precision, bool) or not isinstance(self.precision, int):
             raise TypeError(f"precision must be an int, got {self.precision!r}")
         if not 1 <= self.precision <= 12:
             raise ValueError(f"precision must be between 1 and 12, got {self.precision}")
+        if self.theme not in THEMES:
+            raise ValueError(f"theme must be one of {', '.join(THEMES)}, got {self.theme!r}")
+        if not isinstance(self.fit, bool):
+            raise TypeError(f"fit must be True or False, got {self.fit!r}")
+        Digraph._check_dpi(self.dpi)
 
 
 def _order(root: Value, caller: str) -> list[Value]:
@@ -179,12 +229,86 @@ def _inner_name(scope: str) -> str:
     return scope[len(outer) + 1 :] if outer else scope
 
 
+def _natural(scope: str | None) -> tuple[tuple[int, int | str], ...]:
+    """Sort key putting `neurons.2` before `neurons.10`, and unscoped nodes first."""
+    if not scope:
+        return ()
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in scope.split("."))
+
+
 def _scopes_hint(order: Sequence[Value]) -> str:
-    scopes = sorted({_outer(n.scope) or n.scope for n in order if n.scope})
+    scopes = sorted({_outer(n.scope) or n.scope for n in order if n.scope}, key=_natural)
     if not scopes:
         return ""
     shown = ", ".join(repr(s) for s in scopes[:8]) + (", ..." if len(scopes) > 8 else "")
     return f" Scopes in this graph: {shown}."
+
+
+def _box_count(group_of: Sequence[str | None]) -> int:
+    return sum(g is None for g in group_of) + len(set(group_of) - {None})
+
+
+def _too_large(order: Sequence[Value], boxes: int, max_nodes: int) -> GraphTooLargeError:
+    """The error for a graph past `max_nodes`, with hints computed to work on this graph."""
+    hints = ["a sub-expression: draw_dot(some_inner_value)"]
+    depth = max((n.scope.count(".") + 1 for n in order if n.scope), default=0)
+    for d in range(depth, 0, -1):  # the most detailed depth that fits
+        rule = _collapse_rule(d)
+        count = _box_count([rule(n.scope) for n in order])
+        if count <= max_nodes:
+            hints.append(f"whole name scopes as one box each: collapse={d} ({count} boxes)")
+            break
+    hints.append(f"or raise the limit: max_nodes={boxes} (None for no limit)")
+    return GraphTooLargeError(
+        f"the graph has {boxes} boxes to draw, more than max_nodes={max_nodes}. Draw less:\n"
+        + "\n".join(f"  - {h}" for h in hints)
+        + ("\n " + _scopes_hint(order) if any(n.scope for n in order) else "")
+    )
+
+
+def _accumulated(order: Sequence[Value], precision: int) -> dict[int, str]:
+    """Leaves whose `.grad` holds several backward() passes: `{index: note}`.
+
+    The engine does not count passes, but it resets op results' grads on each backward() while
+    leaves keep adding. So when every op result's grad matches one pass
+    (`autograd_core.gradients`) and a leaf's does not, that leaf has summed several passes (or
+    passes from another root). The note gives the multiple when it is a whole number.
+    """
+    root = order[-1]
+    if not root.parents:
+        return {}
+    one = gradients(root)
+
+    def same(a: object, b: object) -> bool:
+        return math.isclose(_number(a), _number(b), rel_tol=1e-9, abs_tol=1e-12)
+
+    if not all(same(n.grad, one.get(n, 0.0)) for n in order if n.parents):
+        return {}  # grads from no pass, or from another root: nothing to compare with
+    marks = {}
+    for i, node in enumerate(order):
+        if node.parents or same(node.grad, one.get(node, 0.0)):
+            continue
+        single = _number(one.get(node, 0.0))
+        ratio = _number(node.grad) / single if single else 0.0
+        if ratio >= 1.5 and abs(ratio - round(ratio)) < 1e-6:
+            marks[i] = f"{round(ratio)}x one pass"
+        else:
+            marks[i] = f"one pass: {format_number(single, precision)}"
+    return marks
+
+
+@dataclass
+class _Box:
+    """A node about to be drawn: its id, the scope whose cluster holds it, text and attributes."""
+
+    id: str
+    scope: str | None
+    fields: list[str]
+    attrs: dict[str, str]
+    record: bool = True
+    sort: tuple[object, ...] = ()
+    name: str = ""  # what a copy of it shows
+    edges_in: list[int] = field(default_factory=list)
 
 
 def _draw(
@@ -194,8 +318,11 @@ def _draw(
     collapse: Collapse = (),
     max_nodes: int | None = DEFAULT_MAX_NODES,
     grad_of: Callable[[int, Value], object],
+    marks: Callable[[], dict[int, str]] | None = None,
 ) -> Digraph:
-    """Build the Digraph of `order` (a topological order); `grad_of(i, node)` gives each grad."""
+    """Build the Digraph of `order` (a topological order); `grad_of(i, node)` gives each grad,
+    `marks()` an extra note for some leaves (see `_accumulated`), once the size is checked."""
+    theme = THEMES[opts.theme]
     index = {node: i for i, node in enumerate(order)}
     if not isinstance(collapse, int | str):
         collapse = tuple(collapse)
@@ -215,39 +342,213 @@ def _draw(
     for i, g in enumerate(group_of):
         if g is not None:
             groups.setdefault(g, []).append(i)
-    boxes = sum(g is None for g in group_of) + len(groups)
-    if max_nodes is not None and boxes > max_nodes:
-        raise GraphTooLargeError(
-            f"the graph has {boxes} boxes to draw, more than max_nodes={max_nodes}. Draw less: "
-            "a sub-expression (draw_dot(some_inner_value)), whole name scopes as one box "
-            "(collapse='mlp.layer0' or collapse=2), or raise the limit (max_nodes=5000; layout "
-            "takes about 0.5 ms per box)." + _scopes_hint(order)
-        )
+    boxes_count = _box_count(group_of)
+    if max_nodes is not None and boxes_count > max_nodes:
+        raise _too_large(order, boxes_count, max_nodes)
 
+    notes = marks() if marks else {}
+    qualified = qualified_names(order)
     group_id = {g: f"s{k}" for k, g in enumerate(groups)}
     # A group's outputs: its Values used outside it (or the root). The box shows a single one.
     outputs: dict[str, dict[int, None]] = {g: {} for g in groups}
     for i, node in enumerate(order):
         for parent in node.parents:
             j = index[parent]
-            if group_of[j] is not None and group_of[j] != group_of[i]:
-                outputs[group_of[j]][j] = None
-    if group_of[-1] is not None:
-        outputs[group_of[-1]][len(order) - 1] = None
+            inside = group_of[j]
+            if inside is not None and inside != group_of[i]:
+                outputs[inside][j] = None
+    last = group_of[-1]
+    if last is not None:
+        outputs[last][len(order) - 1] = None
 
-    def fmt(x) -> str:
-        return format_number(x, opts.precision)
+    def fmt(x: object) -> str:
+        return format_number(_number(x), opts.precision)
 
-    def vid(j: int) -> str:
-        return group_id[group_of[j]] if group_of[j] is not None else f"v{j}"
+    boxes: list[_Box] = []
+    box_of: dict[str, int] = {}  # id -> position in boxes
+    edges: list[tuple[int, int, dict[str, str]]] = []
+
+    def add(box: _Box) -> int:
+        box_of[box.id] = len(boxes)
+        boxes.append(box)
+        return len(boxes) - 1
+
+    def value_box(j: int) -> int:
+        g = group_of[j]
+        return box_of[group_id[g] if g is not None else f"v{j}"]
+
+    # Clusters hold uncollapsed Values. A scope left with only collapsed boxes gets no cluster:
+    # its boxes show their full names, and dot keeps them in order (it cannot inside a cluster).
+    clustered: set[str] = set()
+    for node, g in zip(order, group_of):
+        scope = node.scope if g is None and opts.cluster else None
+        while scope:
+            clustered.add(scope)
+            scope = _outer(scope)
+
+    def home(scope: str | None) -> str | None:
+        while scope and scope not in clustered:
+            scope = _outer(scope)
+        return scope
+
+    group_edges: set[tuple[int, int]] = set()
+    for i, node in enumerate(order):
+        g = group_of[i]
+        if g is not None:
+            if i == groups[g][0]:
+                where = home(_outer(g))
+                shown = g[len(where) + 1 :] if where else g
+                fields = [shown, f"{len(groups[g])} values"]
+                if len(outputs[g]) == 1:
+                    (j,) = outputs[g]
+                    fields += [f"data {fmt(order[j].data)}", f"grad {fmt(grad_of(j, order[j]))}"]
+                else:
+                    fields.append(f"{len(outputs[g])} outputs")
+                attrs = {"style": "filled,rounded", "fillcolor": theme.group_fill, "tooltip": g}
+                add(_Box(group_id[g], where, fields, attrs, sort=(_natural(g), i), name=shown))
+            for parent in node.parents:
+                source, target = value_box(index[parent]), box_of[group_id[g]]
+                if source != target and (source, target) not in group_edges:
+                    group_edges.add((source, target))
+                    edges.append((source, target, {}))
+            continue
+        shown = node_name(i, node)
+        if not opts.cluster and node.scope and node.label:
+            shown = f"{node.scope}.{node.label}"
+        fields = [shown] if node.label else []
+        if opts.show_ids:
+            fields = [qualified[i]]
+        if opts.show_data:
+            fields.append(f"data {fmt(node.data)}")
+        if opts.show_grad:
+            grad = grad_of(i, node)
+            fields.append(f"grad {fmt(grad) if grad is not None else '?'}")
+        tooltip = qualified[i]
+        attrs = {}
+        if not node.parents and node.label:
+            attrs.update(style="filled", fillcolor=theme.leaf_fill)
+        elif not node.parents:  # a constant, made from a plain number
+            attrs.update(color=theme.muted, fontcolor=theme.muted)
+            tooltip += f" (constant {fmt(node.data)})"
+        if i in notes:
+            fields.append(notes[i])
+            attrs.update(color=theme.accent, penwidth="2")
+            tooltip += f": grad summed over several backward() calls ({notes[i]})"
+        if i == len(order) - 1:
+            attrs["penwidth"] = "2"
+        attrs["tooltip"] = tooltip
+        record = add(_Box(f"v{i}", node.scope, fields, attrs, sort=(_natural(node.scope), i)))
+        boxes[record].name = qualified[i] if opts.show_ids else shown
+        if node.parents:
+            op = add(
+                _Box(
+                    f"v{i}_op",
+                    node.scope,
+                    [node.op],
+                    {"tooltip": f"{qualified[i]} = {node.op}(...)", "margin": "0.04,0.02"},
+                    record=False,
+                    sort=(_natural(node.scope), i),
+                )
+            )
+            edges.append((op, record, {"id": f"e{i}"}))
+            for k, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+                attrs = {"id": f"e{i}_{k}"}
+                if opts.show_local_grads:
+                    attrs["label"] = fmt(local)
+                edges.append((value_box(index[parent]), op, attrs))
+
+    layout = plan(
+        [Shape(tuple(b.fields) or (" ",), b.record) for b in boxes],
+        [(t, h) for t, h, _ in edges],
+        opts.rankdir,
+    )
+    # Cut edges start from a dashed copy of their tail, placed beside their head.
+    copies: dict[tuple[int, int], int] = {}
+    for k in sorted(layout.cut):
+        tail, head, attrs = edges[k]
+        if (tail, head) not in copies:
+            original = boxes[tail]
+            if not original.fields or original.fields[0] != original.name:
+                original.fields.insert(0, original.name)  # the copy names it, so must it
+            copies[tail, head] = add(
+                _Box(
+                    f"{original.id}_at_{boxes[head].id}",
+                    boxes[head].scope,
+                    [original.name],
+                    {
+                        "style": "dashed",
+                        "color": theme.muted,
+                        "tooltip": f"{original.attrs['tooltip']} (drawn again near its use)",
+                    },
+                    sort=boxes[head].sort,
+                )
+            )
+        edges[k] = (copies[tail, head], head, attrs)
 
     graph = Digraph(
         name="autograd",
-        graph_attr={"rankdir": opts.rankdir},
-        node_attr={"fontname": "Helvetica", "fontsize": "12"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"},
+        graph_attr={
+            "rankdir": layout.rankdir,
+            "bgcolor": theme.background,
+            "fontcolor": theme.text,
+            "fontname": FONT,
+            "fontsize": FONT_SIZE,
+            **LAYOUT_ATTRS,
+        },
+        node_attr={
+            "fontname": FONT,
+            "fontsize": FONT_SIZE,
+            "color": theme.line,
+            "fontcolor": theme.text,
+        },
+        edge_attr={
+            "fontname": FONT,
+            "fontsize": FONT_SIZE,
+            "arrowsize": "0.7",
+            "color": theme.line,
+            "fontcolor": theme.text,
+        },
         backend=opts.backend,
+        fit=opts.fit,
+        dpi=opts.dpi,
     )
+    graph.layout_plan = layout  # what the planner decided, for benchmarks and tests
+    note = _note(order, notes, bool(copies))
+    if note:
+        graph.attr(label=note, labelloc="b", labeljust="l")
+    _emit(graph, boxes, edges, opts, theme, set(copies.values()))
+    return graph
+
+
+def _note(order: Sequence[Value], marks: dict[int, str], copies: bool) -> str:
+    """Lines under the drawing that explain what it marks (left-justified: `\\l` ends a line)."""
+    text = []
+    if marks:
+        labelled = [str(order[i].label) for i in marks if order[i].label]
+        constants = len(marks) - len(labelled)
+        names = ", ".join(labelled[:6]) + (", ..." if len(labelled) > 6 else "")
+        if constants:
+            names += f"{' and ' if names else ''}{constants} constant{'s' if constants > 1 else ''}"
+        text.append(
+            f"Orange outline: a leaf whose grad is the sum of several backward() calls ({names}). "
+            "Call zero_grad() before backward() to see one pass."
+        )
+    if copies:
+        text.append("Dashed: a Value drawn again beside a distant use; its numbers are in its box.")
+    lines = [line for paragraph in text for line in textwrap.wrap(paragraph, NOTE_WIDTH)]
+    return "".join(line + "\\l" for line in lines)
+
+
+def _emit(
+    graph: Digraph,
+    boxes: Sequence[_Box],
+    edges: Sequence[tuple[int, int, dict[str, str]]],
+    opts: _Options,
+    theme: Theme,
+    copies: set[int],
+) -> None:
+    """Write the boxes (in scope order, so neurons.0, neurons.1, ... come out in that order)
+    into their clusters, then the edges."""
     clusters: dict[str, graphviz.Digraph] = {}
 
     def container(scope: str | None) -> graphviz.Digraph:
@@ -261,76 +562,36 @@ def _draw(
                     "label": graphviz.escape(_inner_name(scope)),
                     "tooltip": graphviz.escape(scope),
                     "style": "rounded,dashed",
-                    "color": "#8c8c8c",
-                    "fontname": "Helvetica",
-                    "fontsize": "11",
+                    "color": theme.cluster,
+                    "fontcolor": theme.text,
+                    "fontname": FONT,
+                    "fontsize": FONT_SIZE,
                     "labeljust": "l",
+                    "labelloc": "t",  # not the graph's "b" (where its note goes)
                 },
             )
         return clusters[scope]
 
-    edges: list[tuple[str, str, dict[str, str]]] = []
-    group_edges: set[tuple[str, str]] = set()
-    for i, node in enumerate(order):
-        g = group_of[i]
-        if g is not None:
-            if i == groups[g][0]:
-                fields = [_record_field(g), f"{len(groups[g])} values"]
-                if len(outputs[g]) == 1:
-                    (j,) = outputs[g]
-                    fields += [f"data {fmt(order[j].data)}", f"grad {fmt(grad_of(j, order[j]))}"]
-                else:
-                    fields.append(f"{len(outputs[g])} outputs")
-                container(_outer(g)).node(
-                    group_id[g],
-                    label="{ " + " | ".join(fields) + " }",
-                    shape="record",
-                    id=group_id[g],
-                    style="filled,rounded",
-                    fillcolor="#f3f3f3",
-                )
-            for parent in node.parents:
-                source = vid(index[parent])
-                if group_of[index[parent]] != g and (source, group_id[g]) not in group_edges:
-                    group_edges.add((source, group_id[g]))
-                    edges.append((source, group_id[g], {}))
-            continue
-        fields = []
-        if node.label or opts.show_ids:
-            fields.append(_record_field(node_name(i, node)))
-        if opts.show_data:
-            fields.append(f"data {fmt(node.data)}")
-        if opts.show_grad:
-            grad = grad_of(i, node)
-            fields.append(f"grad {fmt(grad) if grad is not None else '?'}")
-        attrs = {"shape": "record", "id": f"v{i}"}
-        if not node.parents:
-            attrs.update(style="filled", fillcolor="#e8f1fb")
-        if i == len(order) - 1:
-            attrs["penwidth"] = "2"
-        box = container(node.scope)
-        box.node(f"v{i}", label="{ " + (" | ".join(fields) or " ") + " }", **attrs)
-        if node.parents:
-            op = f"v{i}_op"
-            box.node(
-                op,
-                label=graphviz.escape(node.op),
-                shape="ellipse",
-                id=op,
-                fontsize="11",
-                margin="0.04,0.02",
-                height="0.3",
-            )
-            edges.append((op, f"v{i}", {"id": f"e{i}"}))
-            for k, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-                attrs = {"id": f"e{i}_{k}"}
-                if opts.show_local_grads:
-                    attrs["label"] = fmt(local)
-                edges.append((vid(index[parent]), op, attrs))
-
+    rank = sorted(range(len(boxes)), key=lambda b: boxes[b].sort)
+    position = {b: k for k, b in enumerate(rank)}
+    for b in rank:
+        box = boxes[b]
+        attrs = {"id": box.id, **box.attrs}
+        if box.record:
+            label = "{ " + (" | ".join(_record_field(f) for f in box.fields) or " ") + " }"
+            attrs = {"shape": "record", **attrs}
+        else:
+            label = graphviz.escape(box.fields[0])
+            attrs = {"shape": "ellipse", "height": "0.3", **attrs}
+        attrs["tooltip"] = graphviz.escape(attrs["tooltip"])
+        container(box.scope).node(box.id, label=label, **attrs)
     for scope in sorted(clusters, key=lambda s: -s.count(".")):  # innermost first
         outer = _outer(scope)
         (clusters[outer] if outer else graph).subgraph(clusters[scope])
-    for tail, head, attrs in edges:
-        graph.edge(tail, head, **attrs)
-    return graph
+    for k in sorted(range(len(edges)), key=lambda k: (position[edges[k][1]], k)):
+        tail, head, attrs = edges[k]
+        if copies and tail not in copies:
+            # Keep the real edges straight: an op would otherwise sit halfway to its copied
+            # input, and a chain of them drifts sideways a little at every step.
+            attrs = {**attrs, "weight": "4"}
+        graph.edge(boxes[tail].id, boxes[head].id, **attrs)

@@ -1,9 +1,9 @@
 """explain_backward: a self-contained HTML page that steps through the backward pass.
 
-Step 0 is the forward pass (every grad unknown), step 1 seeds the root, and each later step
-takes the next node in reverse topological order and passes its gradient to its inputs, showing
-each chain-rule update with the actual numbers. The gradients are recomputed from the recorded
-local derivatives, so the page neither needs nor touches `.grad`.
+Step 0 is the forward pass (every grad unknown), step 1 seeds the root, and each later step takes
+the next node in reverse topological order (or a whole collapsed scope) and passes its gradient
+to its inputs, with each local-derivative formula and chain-rule product written out (see
+`viz.steps`). The page zooms and pans, keeps the current node in view and needs no network.
 """
 
 from __future__ import annotations
@@ -11,112 +11,16 @@ from __future__ import annotations
 import html
 import json
 import re
+from typing import Any
 
 from autograd_core import Value
 
-from .draw import (
-    DEFAULT_MAX_NODES,
-    GraphTooLargeError,
-    _draw,
-    _Options,
-    _order,
-    format_number,
-    node_name,
-)
-from .explain_page import TEMPLATE
+from .draw import DEFAULT_MAX_NODES, Collapse, GraphTooLargeError, _draw, _Options, _order
+from .explain_page import CONTROLS, CSS, LEGEND, SCRIPT, TEMPLATE, ZOOM
 from .jupyter import HTMLPage
+from .steps import Walk, backward_steps, groups, walk
 
-__all__ = ["backward_steps", "explain_backward"]
-
-_INFIX = {"+", "-", "*", "/", "**"}
-
-
-def _formula(op: str, names: list[str]) -> str:
-    if op in _INFIX and len(names) == 2:
-        return f"{names[0]} {op} {names[1]}"
-    if op.startswith("**"):
-        return f"{names[0]}{op}"
-    if op == "neg":
-        return f"-{names[0]}"
-    return f"{op}({', '.join(names)})"
-
-
-def backward_steps(root: Value, precision: int = 4) -> list[dict]:
-    """The steps the page shows, as plain data (titles, text lines, which grads change)."""
-    return _steps(_order(root, "backward_steps"), precision)[0]
-
-
-def _steps(order: list[Value], precision: int) -> tuple[list[dict], list[float | None]]:
-    def fmt(x: float) -> str:
-        return format_number(x, precision)
-
-    index = {node: i for i, node in enumerate(order)}
-    names = [node_name(i, node) for i, node in enumerate(order)]
-    uses = [0] * len(order)  # edges into consumers not processed yet
-    for node in order:
-        for parent in node.parents:
-            uses[index[parent]] += 1
-    grads: list[float | None] = [None] * len(order)
-    last = len(order) - 1
-    interior = sum(1 for node in order if node.parents)
-    steps = [
-        {
-            "title": "Forward pass done: every value is known, no gradient yet",
-            "current": None,
-            "inputs": [],
-            "lines": [
-                f"The backward pass visits the {interior} op results from {names[last]} back "
-                "to the inputs, in reverse topological order.",
-                "Orange: a gradient still being summed. Bold: complete.",
-            ],
-            "updates": [],
-        },
-        {
-            "title": f"Seed: grad({names[last]}) = d{names[last]}/d{names[last]} = 1",
-            "current": last,
-            "inputs": [],
-            "lines": [f"grad({names[last]}) = 1.0"],
-            "updates": [[last, fmt(1.0), True]],
-        },
-    ]
-    grads[last] = 1.0
-    for i in reversed(range(len(order))):
-        node = order[i]
-        if not node.parents:
-            continue
-        g = grads[i]
-        parent_ids = [index[p] for p in node.parents]
-        lines, updates = [], []
-        for j, local in zip(parent_ids, node.local_grads):
-            local = float(local)
-            contribution = local * g
-            before = grads[j]
-            grads[j] = contribution if before is None else before + contribution
-            uses[j] -= 1
-            line = (
-                f"grad({names[j]}) += ∂{names[i]}/∂{names[j]} × grad({names[i]}) = "
-                f"{fmt(local)} × {fmt(g)} = {fmt(contribution)}"
-            )
-            if before is not None:
-                line += f"   → {fmt(before)} + {fmt(contribution)} = {fmt(grads[j])}"
-            lines.append(line)
-            updates.append([j, fmt(grads[j]), uses[j] == 0])
-        done = [j for j in dict.fromkeys(parent_ids) if uses[j] == 0]
-        if done:
-            lines.append(
-                "complete: " + ", ".join(f"grad({names[j]}) = {fmt(grads[j])}" for j in done)
-            )
-        formula = _formula(node.op, [names[j] for j in parent_ids])
-        steps.append(
-            {
-                "title": f"{names[i]} = {formula}: pass grad({names[i]}) = {fmt(g)} to its inputs",
-                "current": i,
-                "inputs": parent_ids,
-                "lines": lines,
-                "updates": updates,
-            }
-        )
-    return steps, grads
+__all__ = ["backward_steps", "explain_backward", "page_data", "svg_text"]
 
 
 def explain_backward(
@@ -124,6 +28,7 @@ def explain_backward(
     *,
     rankdir: str = "LR",
     precision: int = 4,
+    collapse: Collapse = (),
     max_nodes: int | None = DEFAULT_MAX_NODES,
     backend: str | None = None,
     title: str | None = None,
@@ -132,39 +37,124 @@ def explain_backward(
     """An HTML page that walks the backward pass of `root` one node at a time.
 
     Prev/next/play buttons (play advances every `play_interval` seconds); keys: → or n next,
-    ← or p previous, space play/pause, Home/End.
-    Self-contained (inline SVG, CSS and JS; no network). Displays inline in Jupyter;
-    `.save('backward.html')` writes it.
+    ← or p previous, space play/pause, Home/End, + − 0 to zoom; drag or wheel on the graph.
+    `collapse` (as for `draw_dot`, e.g. `collapse=2` for an MLP's layers) draws a scope as one
+    box and passes its gradient in one step. Self-contained (inline SVG, CSS and JS; no
+    network). Displays inline in Jupyter; `.save('backward.html')` writes it.
     """
     order = _order(root, "explain_backward")
     if not 0.01 <= play_interval <= 60:
         raise ValueError(f"play_interval is in seconds, 0.01 to 60, got {play_interval!r}")
-    if max_nodes is not None and len(order) > max_nodes:
+    group_of = groups(order, collapse)
+    boxes = sum(g is None for g in group_of) + len(set(group_of) - {None})
+    if max_nodes is not None and boxes > max_nodes:
         raise GraphTooLargeError(
-            f"explain_backward: the graph has {len(order)} Values, more than "
-            f"max_nodes={max_nodes}; step through a sub-expression, or raise max_nodes "
-            "(each Value adds a step)"
+            f"explain_backward: the graph has {boxes} boxes, more than max_nodes={max_nodes}; "
+            "step through a sub-expression, collapse scopes (collapse=2), or raise max_nodes "
+            "(each box adds a step)"
         )
-    steps, grads = _steps(order, precision)
+    steps = walk(order, precision, collapse)
+    shown: set[int] = set()  # the nodes whose grad the drawing shows
+
+    def grad_of(i: int, node: Value) -> float:
+        shown.add(i)
+        return steps.grads[i]
+
     # Laid out with the final grads, so every field is wide enough; the script shows each step.
     graph = _draw(
         order,
-        _Options(rankdir, True, True, True, True, True, precision, backend),
+        _Options(
+            rankdir=rankdir,
+            show_local_grads=True,
+            show_ids=True,
+            precision=precision,
+            backend=backend,
+        ),  # fmt: skip
+        collapse=collapse,
         max_nodes=max_nodes,
-        grad_of=lambda i, node: grads[i],
+        grad_of=grad_of,
     )
-    svg = graph.pipe(format="svg", encoding="utf-8")
+    svg = svg_text(graph.pipe(format="svg", encoding="utf-8"))
+    page_title = title or f"Backward pass of {steps.names[-1]}"
+    data = page_data(steps, shown)
+    data["interval_ms"] = round(play_interval * 1000)
+    parts = {
+        "TITLE": html.escape(page_title),
+        "CSS": CSS,
+        "LEGEND": LEGEND,
+        "CONTROLS": CONTROLS,
+        "ZOOM": ZOOM,
+        "SVG": svg,
+        "DATA": _script_json(data),
+        "SCRIPT": SCRIPT,
+    }
+    page = re.sub(r"\{\{([A-Z]+)\}\}", lambda m: parts[m.group(1)], TEMPLATE)
+    return HTMLPage(page, height=_frame_height(svg), title=page_title)
+
+
+def _frame_height(svg: str, width: float = 800) -> int:
+    """Pixels for the page's iframe in Jupyter: the controls and text, and the drawing as it
+    shows when fitted to about `width` pixels (at most 900 in all)."""
+    size = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if not size:
+        return 640
+    w, h = (float(v) * 4 / 3 for v in size.groups())
+    return int(max(420, min(h * min(1.0, width / w) + 310, 900)))
+
+
+def page_data(steps: Walk, shown: set[int]) -> dict[str, Any]:
+    """The steps as compact JSON-ready data for the page's script (names stored once).
+
+    Each step is `[title parts, current node or -1, inputs, lines (as parts), updates]`; a part
+    is text or a node index (its name goes there); updates are flat `[node, grad text, 0/1]`.
+    `box` maps a node inside a collapsed scope to the scope's box id (`s0`, `s1`, ... in order
+    of first appearance, as the drawing numbers them); `hidden` lists the nodes whose grad the
+    drawing does not show (those not in `shown`).
+    """
+    scope_ids = {g: f"s{k}" for k, g in enumerate(dict.fromkeys(filter(None, steps.group_of)))}
+    box = {i: scope_ids[g] for i, g in enumerate(steps.group_of) if g is not None}
+    return {
+        "names": steps.names,
+        "count": len(steps.order),
+        "box": box,
+        "hidden": [i for i in range(len(steps.order)) if i not in shown],
+        "steps": [
+            [
+                _merge(s.title),
+                -1 if s.current is None else s.current,
+                s.inputs,
+                [_merge(line) for line in s.lines],
+                [x for j, text, final in s.updates for x in (j, text, int(final))],
+            ]
+            for s in steps.steps
+        ],
+    }
+
+
+def svg_text(svg: str) -> str:
+    """The `<svg>` element alone and smaller: no comments, no `<title>`s (they hold node ids),
+    and one font-family on the root when every text has the same one."""
     svg = svg[svg.index("<svg") :]
-    page_title = title or f"Backward pass of {node_name(len(order) - 1, order[-1])}"
-    data = {"steps": steps, "count": len(order), "interval_ms": round(play_interval * 1000)}
-    payload = (
-        json.dumps(data, ensure_ascii=True)
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-    )
-    parts = {"TITLE": html.escape(page_title), "SVG": svg, "DATA": payload}
-    page = re.sub(r"\{\{(TITLE|SVG|DATA)\}\}", lambda m: parts[m.group(1)], TEMPLATE)
-    match = re.search(r'height="([\d.]+)pt"', svg)
-    height = int(float(match.group(1)) * 4 / 3) + 280 if match else 600
-    return HTMLPage(page, height=max(360, min(height, 900)), title=page_title)
+    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+    svg = re.sub(r"<title>[^<]*</title>\n?", "", svg)
+    fonts = set(re.findall(r' font-family="([^"]*)"', svg))
+    if len(fonts) == 1:
+        svg = svg.replace(f' font-family="{next(iter(fonts))}"', "")
+        svg = svg.replace("<svg", f'<svg font-family="{next(iter(fonts))}"', 1)
+    return svg
+
+
+def _merge(parts: list[str | int]) -> list[str | int]:
+    merged: list[str | int] = []
+    for p in parts:
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += p
+        elif p != "":
+            merged.append(p)
+    return merged
+
+
+def _script_json(data: object) -> str:
+    """JSON that is safe inside a <script> element (no <, > or & left)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import os
 from pathlib import Path
+from typing import Any
 
 from autograd_core import Value
 
@@ -13,10 +14,11 @@ from .draw import draw_dot
 __all__ = ["HTMLPage", "show"]
 
 
-def show(root: Value, **options) -> None:
-    """Display the graph of `root` inline (SVG) in Jupyter/IPython; options as for `draw_dot`.
+def show(root: Value, **options: Any) -> None:
+    """Display the graph of `root` inline in Jupyter/IPython; options as for `draw_dot`.
 
-    `Value` itself keeps its plain text repr; call this (or display `draw_dot(root)`) to see it.
+    It is scaled down to the output's width (`fit=False` keeps its natural size). `Value`
+    itself keeps its plain text repr; call this (or display `draw_dot(root)`) to see it.
     """
     graph = draw_dot(root, **options)
     try:
@@ -29,7 +31,7 @@ def show(root: Value, **options) -> None:
             "show() displays inline in Jupyter or IPython; in a script use "
             "viz.render(root, 'graph.svg') or draw_dot(root).render(outfile='graph.png')"
         )
-    display(graph)
+    display(graph)  # type: ignore[no-untyped-call]
 
 
 class HTMLPage:
@@ -46,7 +48,7 @@ class HTMLPage:
     def __repr__(self) -> str:
         return f"<HTMLPage {self.title!r}: {len(self.html)} characters; .save(path) writes it>"
 
-    def save(self, path: str | os.PathLike) -> Path:
+    def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page as UTF-8 and return its path."""
         path = Path(path)
         path.write_text(self.html, encoding="utf-8")
@@ -56,6 +58,7 @@ class HTMLPage:
         # An iframe keeps the page's ids, styles and key handlers apart from the notebook's.
         return (
             f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
-            f'style="width:100%;height:{self.height}px;border:1px solid #ddd" '
+            f'style="width:100%;box-sizing:border-box;height:{self.height}px;'
+            'border:1px solid #ddd" '
             f'title="{html.escape(self.title, quote=True)}"></iframe>'
         )

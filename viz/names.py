@@ -1,4 +1,4 @@
-"""One name per node, the same in every view: drawings, the step-through page, the explorer, the CLI.
+"""One name per node, the same in every view: drawings, the step-through page, explorer, CLI.
 
 A labelled Value is named by its scope and label (`layers.0.neurons.2.w1`); an unlabelled one by
 its place in the graph order (`#31`). Where two nodes would share a name (two `x` leaves), each

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from autograd_core import Value
 
@@ -24,11 +25,12 @@ FORMATS = {
 """File extensions render() understands. `.html` writes the explain_backward page."""
 
 
-def render(root: Value, path: str | os.PathLike, **options) -> Path:
+def render(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
     """Write the graph of `root` to `path`, in the format its extension names; return the path.
 
-    `.svg`/`.png`/`.jpg` are drawings (options as for `draw_dot`), `.dot`/`.gv` the DOT source,
-    `.html` the step-by-step backward page (options as for `explain_backward`).
+    `.svg`/`.png`/`.jpg` are drawings (options as for `draw_dot`: `dpi=192` or `300` gives a
+    PNG for slides, `theme="dark"` a dark one), `.dot`/`.gv` the DOT source, `.html` the
+    step-by-step backward page (options as for `explain_backward`).
     """
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())

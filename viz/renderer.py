@@ -4,21 +4,30 @@ The stock `graphviz` package runs a `dot` found on PATH, which pip cannot instal
 overrides the package's two piping hooks (`_pipe_lines`, `_pipe_lines_string`) and its render
 hook (`_render`), so `pipe()`, `render()` and Jupyter display run whichever program
 `find_renderer` picks, found by absolute path (a Jupyter kernel's PATH often lacks the venv).
+
+The layout program dies with the Python process that started it (on Linux, through
+PR_SET_PDEATHSIG): a kernel restarted or terminated mid-render leaves no layout running.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Iterator
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import graphviz
-from graphviz.backend import rendering as _rendering
+import graphviz  # type: ignore[import-untyped]
+from graphviz.backend import rendering as _rendering  # type: ignore[import-untyped]
 
 __all__ = [
     "BACKENDS",
@@ -27,7 +36,9 @@ __all__ = [
     "Digraph",
     "Renderer",
     "RendererNotFound",
+    "UnreadableRasterWarning",
     "find_renderer",
+    "fit_svg",
 ]
 
 BACKENDS = ("auto", "graphviz-pure", "dot")
@@ -35,6 +46,10 @@ BACKENDS = ("auto", "graphviz-pure", "dot")
 
 MAX_RASTER_PIXELS = 4096
 """PNG/JPEG output is scaled down to fit this many pixels on its longer side."""
+
+DEFAULT_DPI = 96.0
+MIN_TEXT_PIXELS = 5.0
+"""A raster whose 12 pt text comes out smaller than this is unreadable: a warning says so."""
 
 RENDER_TIMEOUT = 120.0
 """Seconds a layout program may run before it is stopped."""
@@ -54,7 +69,11 @@ Install one of:
   conda install -c conda-forge graphviz"""
 
 
-class RendererNotFound(graphviz.ExecutableNotFound):
+class UnreadableRasterWarning(UserWarning):
+    """A PNG/JPEG had to shrink so much (to fit MAX_RASTER_PIXELS) that its text cannot be read."""
+
+
+class RendererNotFound(graphviz.ExecutableNotFound):  # type: ignore[misc]
     """No layout program could be found. A graphviz.ExecutableNotFound, so old handlers work."""
 
     def __init__(self, message: str) -> None:
@@ -68,23 +87,54 @@ class Renderer:
     name: str
     path: str
 
-    def command(self, engine: str, format: str) -> list[str]:
+    def command(self, engine: str, format: str, dpi: float = DEFAULT_DPI) -> list[str]:
         """The argv for laying out stdin with `engine` into `format` on stdout."""
         args = [self.path, f"-K{engine}", f"-T{format}"]
         if format.split(":")[0] in RASTER_FORMATS:
-            dpi = 96
             inches = MAX_RASTER_PIXELS / dpi
-            args += [f"-Gdpi={dpi}", f"-Gsize={inches:g},{inches:g}"]  # only ever scales down
+            args += [f"-Gdpi={dpi:g}", f"-Gsize={inches:g},{inches:g}"]  # only ever scales down
         return args
 
     def run(
-        self, engine: str, format: str, source: bytes, *, quiet: bool = False, cwd=None
+        self,
+        engine: str,
+        format: str,
+        source: bytes,
+        *,
+        quiet: bool = False,
+        cwd: str | os.PathLike[str] | None = None,
+        dpi: float = DEFAULT_DPI,
     ) -> bytes:
-        """Lay out DOT `source` and return the output bytes; errors as graphviz raises them."""
-        cmd = self.command(engine, format)
+        """Lay out DOT `source` and return the output bytes; errors as graphviz raises them.
+
+        A PNG/JPEG also gets the layout's size (`-Tplain`, from the same run) to tell how far
+        it was shrunk: so small its text is unreadable gives an UnreadableRasterWarning, too
+        small to draw at all a ValueError, each saying what to do instead.
+        """
+        if format.split(":")[0] not in RASTER_FORMATS:
+            return self._call(self.command(engine, format, dpi), source, quiet, cwd)
+        with tempfile.TemporaryDirectory(prefix="viz-") as tmp:
+            plain = Path(tmp) / "layout.txt"
+            cmd = self.command(engine, format, dpi)
+            cmd[2:2] = ["-Tplain", f"-o{plain}"]  # the first -o goes with the first -T
+            return self._call(cmd, source, quiet, cwd, check_size=(plain, dpi))
+
+    def _call(
+        self,
+        cmd: list[str],
+        source: bytes,
+        quiet: bool,
+        cwd: str | os.PathLike[str] | None,
+        check_size: tuple[Path, float] | None = None,
+    ) -> bytes:
         try:
             proc = subprocess.run(
-                cmd, input=source, capture_output=True, timeout=RENDER_TIMEOUT, cwd=cwd
+                cmd,
+                input=source,
+                capture_output=True,
+                timeout=RENDER_TIMEOUT,
+                cwd=cwd,
+                preexec_fn=_die_with_parent(),
             )
         except FileNotFoundError:
             raise RendererNotFound(f"the layout program {self.path!r} has gone missing") from None
@@ -93,11 +143,85 @@ class Renderer:
                 f"{self.name} took over {RENDER_TIMEOUT:g} s; draw a smaller graph "
                 "(a sub-expression, or collapse=... name scopes)"
             ) from None
-        if proc.returncode != 0:
+        if check_size is not None:
+            _check_raster(*check_size, failed=proc.returncode != 0)
+        stderr = proc.stderr.decode(errors="replace")
+        lost = _LOST_EDGE.findall(stderr)
+        if proc.returncode != 0 and not (lost and proc.stdout and _only_lost_edges(stderr)):
             raise graphviz.CalledProcessError(proc.returncode, cmd, proc.stdout, proc.stderr)
-        if proc.stderr and not quiet:
-            sys.stderr.write(proc.stderr.decode(errors="replace"))
+        if lost:  # dot's "lost edge" error: the drawing is complete but for these edges
+            edges = ", ".join(f"{a} -> {b}" for a, b in lost)
+            warnings.warn(
+                f"{self.name} could not route {len(lost)} edge(s) ({edges}): they are missing "
+                "from the drawing. Collapsing fewer or more scopes usually avoids it",
+                stacklevel=_caller_level(),
+            )
+        elif stderr and not quiet:
+            sys.stderr.write(stderr)
         return proc.stdout
+
+
+_LOST_EDGE = re.compile(r"^Error: lost (\S+) (\S+) edge$", re.M)
+
+
+def _only_lost_edges(stderr: str) -> bool:
+    """Every error in `stderr` is a lost edge (warnings aside)."""
+    errors = [line for line in stderr.splitlines() if line.startswith("Error")]
+    return all(_LOST_EDGE.match(line) for line in errors)
+
+
+def _check_raster(plain: Path, dpi: float, *, failed: bool) -> None:
+    """Warn (or raise, when nothing could be drawn) if a raster shrank its text out of sight."""
+    try:
+        first = plain.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].split()
+        scale, width, height = (float(x) for x in first[1:4])
+    except (OSError, ValueError, IndexError):
+        return  # no layout size to judge by; the program's own error (if any) follows
+    text = 12 / 72 * dpi * scale
+    if text >= MIN_TEXT_PIXELS and not failed:
+        return
+    message = (
+        f"the drawing is {width:g} x {height:g} inches; to fit {MAX_RASTER_PIXELS} pixels a "
+        f"side the image shrinks it to {scale:.2%}, so its text is {text:.2g} pixels tall. "
+        "Write SVG instead (no pixel limit: viz.render(root, 'graph.svg')), or draw less: a "
+        "sub-expression, or collapse= name scopes"
+    )
+    if failed and min(width, height) * scale * dpi < 1:
+        raise ValueError(f"cannot draw this graph as an image: {message}")
+    if not failed:
+        warnings.warn(message, UnreadableRasterWarning, stacklevel=_caller_level())
+
+
+def _caller_level() -> int:
+    """The warnings stacklevel of the first frame outside viz and graphviz: the user's line."""
+    inside = (str(Path(__file__).parent), str(Path(graphviz.__file__).parent))
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(inside):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, a function for the child to run before exec: ask the kernel to SIGKILL it when
+    this thread's process dies (a SIGTERM'd or restarted Jupyter kernel, a killed script), and
+    exit at once if that already happened. Elsewhere None: nothing to do."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here, not in the child
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def in_child() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return in_child
 
 
 def _pure_candidates() -> Iterator[Path]:
@@ -167,62 +291,171 @@ def find_renderer(backend: str | None = None, format: str = "svg") -> Renderer:
     )
 
 
-class Digraph(graphviz.Digraph):
+class Digraph(graphviz.Digraph):  # type: ignore[misc]
     """A graphviz.Digraph whose pipe(), render() and Jupyter display need no `dot` on PATH.
 
-    `backend` picks the layout program (see `find_renderer`); the rest is graphviz.Digraph.
+    `backend` picks the layout program (see `find_renderer`); `dpi` the resolution of PNG/JPEG
+    output (96: one pixel per CSS pixel; 192 or 300 for slides); `fit` whether Jupyter shows it
+    scaled down to the output's width (True) or at its natural size. The rest is
+    graphviz.Digraph.
     """
 
-    def __init__(self, *args, backend: str | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        backend: str | None = None,
+        fit: bool = True,
+        dpi: float = DEFAULT_DPI,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("format", "svg")  # graphviz defaults to PDF, which graphviz-pure lacks
         super().__init__(*args, **kwargs)
         self.backend = backend
+        self.fit = fit
+        self.dpi = self._check_dpi(dpi)
 
-    def _copy_kwargs(self, **kwargs):
-        return super()._copy_kwargs(backend=self.backend, **kwargs)
+    @staticmethod
+    def _check_dpi(dpi: object) -> float:
+        if isinstance(dpi, bool) or not isinstance(dpi, int | float):
+            raise TypeError(f"dpi must be a number, got {dpi!r}")
+        if not 10 <= dpi <= 1200:
+            raise ValueError(f"dpi must be between 10 and 1200 (96 is screen size), got {dpi}")
+        return float(dpi)
 
-    def _run(self, engine, format, source: bytes, quiet, cwd=None, **options) -> bytes:
+    def _copy_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        copied: dict[str, Any] = super()._copy_kwargs(**kwargs)  # graphviz drops extra kwargs
+        copied.update(backend=self.backend, fit=self.fit, dpi=self.dpi)
+        return copied
+
+    def _run(
+        self,
+        engine: str,
+        format: str,
+        source: bytes,
+        quiet: bool,
+        cwd: str | os.PathLike[str] | None = None,
+        **options: Any,
+    ) -> bytes:
         if options.get("renderer") or options.get("formatter") or options.get("neato_no_op"):
             raise ValueError("renderer=, formatter= and neato_no_op= are not supported by viz")
         renderer = find_renderer(self.backend, format)
-        return renderer.run(engine, format, source, quiet=quiet, cwd=cwd)
+        return renderer.run(engine, format, source, quiet=quiet, cwd=cwd, dpi=self.dpi)
 
     @property
-    def _pipe_lines(self):
-        def pipe_lines(engine, format, input_lines, *, input_encoding, quiet=False, **options):
+    def _pipe_lines(self) -> Callable[..., bytes]:
+        def pipe_lines(
+            engine: str,
+            format: str,
+            input_lines: Iterator[str],
+            *,
+            input_encoding: str,
+            quiet: bool = False,
+            **options: Any,
+        ) -> bytes:
             source = "".join(input_lines).encode(input_encoding)
             return self._run(engine, format, source, quiet, **options)
 
         return pipe_lines
 
     @property
-    def _pipe_lines_string(self):
-        def pipe_lines_string(engine, format, input_lines, *, encoding, quiet=False, **options):
+    def _pipe_lines_string(self) -> Callable[..., str]:
+        def pipe_lines_string(
+            engine: str,
+            format: str,
+            input_lines: Iterator[str],
+            *,
+            encoding: str,
+            quiet: bool = False,
+            **options: Any,
+        ) -> str:
             source = "".join(input_lines).encode(encoding)
             return self._run(engine, format, source, quiet, **options).decode(encoding)
 
         return pipe_lines_string
 
     @property
-    def _render(self):
-        def render(engine, format=None, filepath=None, quiet=False, *, outfile=None, **options):
+    def _render(self) -> Callable[..., str]:
+        def render(
+            engine: str,
+            format: str | None = None,
+            filepath: str | os.PathLike[str] | None = None,
+            quiet: bool = False,
+            *,
+            outfile: str | os.PathLike[str] | None = None,
+            **options: Any,
+        ) -> str:
             raise_if_exists = options.pop("raise_if_result_exists", False)
             options.pop("overwrite_filepath", None)
-            filepath = Path(filepath)
+            assert filepath is not None  # graphviz always passes the saved source's path
+            path = Path(filepath)
             if outfile is not None:
-                outfile = Path(outfile)
-                format = format or _rendering.get_format(outfile, format=None)
+                out = Path(outfile)
+                format = format or _rendering.get_format(out, format=None)
             else:
-                outfile = Path(_rendering.get_outfile(filepath, format=format))
-            if raise_if_exists and outfile.exists():
-                raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
-            source = filepath.read_bytes()
-            data = self._run(engine, format, source, quiet, cwd=filepath.parent, **options)
-            outfile.write_bytes(data)
-            return os.fspath(outfile)
+                out = Path(_rendering.get_outfile(path, format=format))
+            if raise_if_exists and out.exists():
+                raise graphviz.FileExistsError(f"output file exists: {os.fspath(out)!r}")
+            assert format is not None
+            data = self._run(engine, format, path.read_bytes(), quiet, cwd=path.parent, **options)
+            out.write_bytes(data)
+            return os.fspath(out)
 
         return render
 
     def _repr_svg_(self) -> str:
-        """The graph as SVG text, for front ends that look for `_repr_svg_`."""
-        return self.pipe(format="svg", encoding="utf-8")
+        """The graph as SVG text at its natural size, for front ends that look for it."""
+        text: str = self.pipe(format="svg", encoding="utf-8")
+        return text
+
+    def _repr_html_(self) -> str:
+        """The SVG inline in HTML: scaled down to the output's width when `fit`, else at its
+        natural size (scrolling sideways when wider than the output). Inline, so tooltips show
+        every node's qualified name."""
+        svg = self._repr_svg_()
+        return fit_svg(svg) if self.fit else _natural_svg(svg)
+
+    def _repr_mimebundle_(
+        self,
+        include: Iterable[str] | None = None,
+        exclude: Iterable[str] | None = None,
+        **_: Any,
+    ) -> dict[str, str | bytes]:
+        """Jupyter's display hook: HTML (see `_repr_html_`, what JupyterLab, Notebook, VS Code and
+        Colab show) and the plain SVG (for front ends without HTML), unless other types are
+        asked for."""
+        if include is None:
+            svg = self._repr_svg_()
+            both = {"text/html": fit_svg(svg) if self.fit else _natural_svg(svg)}
+            both["image/svg+xml"] = svg
+            return {k: v for k, v in both.items() if k not in set(exclude or ())}
+        bundle: dict[str, str | bytes] = super()._repr_mimebundle_(include, exclude)
+        if "text/html" in include and "text/html" not in set(exclude or ()):
+            bundle["text/html"] = self._repr_html_()
+        return bundle
+
+
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def _svg_element(svg: str) -> str:
+    """The `<svg>` element alone: no XML declaration, doctype or comments before it."""
+    return svg[svg.index("<svg") :]
+
+
+def fit_svg(svg: str) -> str:
+    """Graphviz SVG made to scale with its container: width 100% up to its natural width (it
+    never grows past it), height following from the viewBox."""
+    svg = _svg_element(svg)
+    match = _SVG_SIZE.match(svg)
+    if not match:
+        return svg
+    width = float(match.group(1)) * 4 / 3  # points to CSS pixels
+    return svg.replace(
+        match.group(0),
+        f'<svg width="100%" style="max-width:{width:.0f}px;height:auto;display:block"',
+        1,
+    )
+
+
+def _natural_svg(svg: str) -> str:
+    return f'<div style="overflow-x:auto">{_svg_element(svg)}</div>'

@@ -117,18 +117,18 @@ def local_grad_symbols(op: Op, out: Symbol, args: Sequence[Symbol]) -> tuple[Sym
 def forward_formula(node: Value, names: Sequence[str]) -> str:
     """How `node` was computed, with `names` = (the node's name, then its parents')."""
     _check(node, names)
-    return forward_symbol(node._op, [Symbol(n) for n in names[1:]]).text  # type: ignore[arg-type]
+    return forward_symbol(node.row, [Symbol(n) for n in names[1:]]).text  # type: ignore[arg-type]
 
 
 def local_grad_formulas(node: Value, names: Sequence[str]) -> tuple[str, ...]:
     """d(node)/d(parent) for each parent as formulas, from the op's own rule."""
     _check(node, names)
     symbols = [Symbol(n) for n in names]
-    return tuple(s.text for s in local_grad_symbols(node._op, symbols[0], symbols[1:]))  # type: ignore[arg-type]
+    return tuple(s.text for s in local_grad_symbols(node.row, symbols[0], symbols[1:]))  # type: ignore[arg-type]
 
 
 def _check(node: Value, names: Sequence[str]) -> None:
-    if not isinstance(node, Value) or node._op is None:
+    if not isinstance(node, Value) or node.row is None:
         raise TypeError(f"formulas need a Value made by an op, got {node!r:.80}")
     if len(names) != 1 + len(node.parents):
         raise ValueError(

@@ -49,9 +49,9 @@ class _Program:
         self.params: list[Value] = []
         self.rows: list[_Row] = []
         for node in trace.order:
-            if node._op is not None:
+            if node.row is not None:
                 parents = tuple(index[p] for p in node.parents)
-                self.rows.append(_Row("op", node._op, parents))
+                self.rows.append(_Row("op", node.row, parents))
             elif node in trace.inputs:
                 self.rows.append(_Row("input", where=trace.inputs[node]))
             elif trace.is_param(node):

@@ -175,14 +175,9 @@ def test_initialisation_is_documented_and_deterministic():
 
 def test_values_carry_the_module_scope_and_labels():
     mlp = nn.MLP(2, [3, 1], seed=0)
-    for name, p in mlp.named_parameters():
-        scope, _, leaf = name.rpartition(".")
-        if leaf.isdigit():  # w.0 -> scope "layers.0.neurons.1", label "w0"
-            scope, _, w = scope.rpartition(".")
-            assert p.label == f"{w}{leaf}"
-        else:
-            assert p.label == "b"
-        assert p.scope == scope
+    for name, p in mlp.named_parameters():  # one name everywhere: scope + "." + label
+        assert f"{p.scope}.{p.label}" == name
+        assert p.label in ("b", *(f"w.{i}" for i in range(3)))
     out = mlp([0.5, 0.25])
     interior = [v for v in topological_order(out) if v.parents]
     assert {v.scope for v in interior} == {f"layers.0.neurons.{j}" for j in range(3)} | {

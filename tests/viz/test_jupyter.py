@@ -46,15 +46,16 @@ def test_inline_display_in_a_real_kernel(tmp_path: Path, monkeypatch) -> None:
     (value,) = outputs[1]
     assert set(value["data"]) == {"text/plain"}
     assert value["data"]["text/plain"].startswith("Value(data=0.999")
-    # the Digraph displays as SVG
+    # the Digraph displays as SVG inline in HTML, scaled to the output's width
     (drawn,) = outputs[2]
-    svg = drawn["data"]["image/svg+xml"]
+    svg = drawn["data"]["text/html"]
+    assert svg.startswith('<svg width="100%" style="max-width:')
     dy_dx = format_number(2 * 2.0 * (1 - math.tanh(4.0) ** 2))  # 0.0054
     assert "<svg" in svg and "data 2.0" in svg and f"grad {dy_dx}<" in svg
     # show() displays the same way, with the options passed on
     (shown,) = outputs[3]
     assert shown["output_type"] == "display_data"
-    assert "<svg" in shown["data"]["image/svg+xml"] and 'class="edge"' in svg
+    assert "<svg" in shown["data"]["text/html"] and 'class="edge"' in svg
     # the backward page is an isolated iframe
     (page,) = outputs[4]
     assert page["data"]["text/html"].startswith("<iframe srcdoc=")

@@ -38,7 +38,7 @@ def test_graphviz_pure_is_found_beside_the_interpreter(no_dot: str) -> None:
 
 
 def test_svg_png_jpeg_with_no_dot_on_path(no_dot: str) -> None:
-    graph = draw_dot(neuron())
+    graph = draw_dot(neuron(), rankdir="LR")
     svg = graph.pipe(format="svg", encoding="utf-8")
     assert svg.startswith("<?xml") and "<svg" in svg and svg.rstrip().endswith("</svg>")
     assert "grad &#45;1.5" in svg and "data 0.7071" in svg and "tanh" in svg
@@ -78,18 +78,40 @@ def test_digraph_render_and_jupyter_hooks(no_dot: str, tmp_path: Path) -> None:
     assert Path(out) == tmp_path / "plain.svg" and "<svg" in Path(out).read_text()
     with pytest.raises(graphviz.FileExistsError):
         graph.render(outfile=tmp_path / "out.png", raise_if_result_exists=True)
+    # Jupyter gets the SVG inline in HTML, scaled to the output's width up to its natural width
     bundle = graph._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"] and "<svg" in bundle["image/svg+xml"]
+    natural = graph._repr_svg_()
+    points = float(re.search(r'<svg width="([\d.]+)pt"', natural).group(1))
+    assert list(bundle) == ["text/html", "image/svg+xml"] and bundle["image/svg+xml"] == natural
+    html = bundle["text/html"]
+    assert html.startswith('<svg width="100%" style="max-width:') and "viewBox=" in html
+    assert f"max-width:{points * 4 / 3:.0f}px" in html
+    assert html[html.index("<g ") :] == natural[natural.index("<g ") :]  # the same drawing
+    assert graph._repr_html_() == html
+    svg_only = graph._repr_mimebundle_(include=["image/svg+xml"])
+    assert svg_only == {"image/svg+xml": natural}
     assert png_size(graph._repr_mimebundle_(include=["image/png"])["image/png"])[0] > 0
-    assert graph._repr_svg_() == bundle["image/svg+xml"]
+    # fit=False: the natural size, scrolling sideways inside the output when wider than it
+    kept = draw_dot(reuse(), fit=False)._repr_mimebundle_()["text/html"]
+    assert kept == f'<div style="overflow-x:auto">{natural[natural.index("<svg") :]}</div>'
+    copied = draw_dot(reuse(), fit=False, dpi=192, backend="graphviz-pure").copy()
+    assert (copied.fit, copied.dpi, copied.backend) == (False, 192.0, "graphviz-pure")
 
 
-def test_png_size_is_capped(no_dot: str) -> None:
-    graph = draw_dot(chain(300))  # about 3,600 points wide at natural size
+def test_png_size_is_capped_and_unreadable_shrinking_is_reported(no_dot: str) -> None:
+    graph = draw_dot(chain(300), rankdir="LR")  # about 80,000 points wide at natural size
     natural = float(re.search(r'width="([\d.]+)pt"', graph.pipe(encoding="utf-8")).group(1))
-    assert natural * 96 / 72 > viz.renderer.MAX_RASTER_PIXELS
-    width, height = png_size(graph.pipe(format="png"))
+    shrink = viz.renderer.MAX_RASTER_PIXELS / (natural * 96 / 72)
+    assert shrink < 0.1
+    with pytest.warns(viz.UnreadableRasterWarning, match=r"Write SVG instead") as caught:
+        width, height = png_size(graph.pipe(format="png"))
     assert width <= viz.renderer.MAX_RASTER_PIXELS and height <= viz.renderer.MAX_RASTER_PIXELS
+    assert Path(caught[0].filename) == Path(__file__)  # points at the caller's line
+    # 12 pt text at 96 dpi is 16 px; the warning gives what is left of it
+    assert f"text is {16 * shrink:.2g} pixels" in str(caught[0].message)
+    # too small to be drawn at all: a clear error, not a blank or broken image
+    with pytest.raises(ValueError, match=r"cannot draw this graph as an image.*Write SVG"):
+        draw_dot(chain(10_001), max_nodes=None).pipe(format="png")
 
 
 def test_layout_errors_surface_with_stderr(no_dot: str) -> None:

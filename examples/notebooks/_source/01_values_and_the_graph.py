@@ -112,11 +112,39 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
+# ## Move an input and watch every gradient
+#
+# `viz.explore(L)` draws the same graph with a slider for each labelled leaf. Drag the slider
+# for $a$: Python rebuilds the expression with the new number, runs forward and backward
+# again and redraws, so every value and gradient in the picture follows. Notice what stays
+# put: $\partial L/\partial a = b \cdot f$ does not depend on $a$, which is why the plot
+# above is a straight line. Hover over a node to see its op, its local derivative and the
+# chain-rule product that makes its gradient; *step through the backward pass* replays it.
+
+# %%
+explorer = viz.explore(L)
+explorer
+
+# %% [markdown]
+# The same from Python: `explorer.set(a=3.0)` does what dragging the slider does. $L$ is
+# linear in $a$, so one step of 1 moves $L$ by exactly `a.grad`. The explorer works on its
+# own copy of the graph: `L` itself still holds the old numbers.
+
+# %%
+explorer.set(a=3.0)
+print(f"L at a = 3: {explorer.root.data:+g}; L + a.grad * 1 = {L.data + v['a'].grad:+g}")
+print(f"dL/da at a = 3: {explorer.leaves['a'].grad:+g} (b * f = {v['b'].data * v['f'].data:+g})")
+print(f"L itself is unchanged: {L.data:+g}")
+assert explorer.root.data == L.data + v["a"].grad
+
+# %% [markdown]
 # ## Step through the backward pass
 #
-# The page below replays `backward()` one node at a time, in reverse topological order: at
-# each step it highlights a node and shows the chain-rule update with the actual numbers.
-# Use the buttons, or click the page and press → / ←.
+# The page below replays `backward()` one node at a time, in reverse topological order. At
+# each step it highlights a node and shows the local derivative, first as a formula from the
+# op (for $e = a \cdot b$: $\partial e/\partial a = b$), then with its number, and the
+# chain-rule update: `grad(a) += ∂e/∂a × grad(e) = -3.0 × -2.0 = 6.0`. Use the buttons, or
+# click the page and press → / ←; drag or scroll on the graph to pan and zoom.
 
 # %%
 viz.explain_backward(L)

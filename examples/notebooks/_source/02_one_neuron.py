@@ -75,6 +75,29 @@ ax.set_title(f"this neuron: n = {n.data:.4f}, o = {o.data:.4f}, local grad {o.lo
 plt.show()
 
 # %% [markdown]
+# ### Drag the neuron off the steep part
+#
+# The explorer gives every labelled leaf a slider. Drag `b` (or `w1`) so that $n$ moves far
+# from 0: $o$ flattens out at ±1, the local derivative $1 - o^2$ drops towards 0, and with it
+# the gradient of every weight and input behind it. This is the *saturation* that makes tanh
+# networks slow to train when their pre-activations grow large.
+
+# %%
+explorer = viz.explore(o)
+explorer
+
+# %% [markdown]
+# From Python, `set` moves a slider. With $b = 10$, and more so with $b = 20$, the neuron
+# sits on the flat part and almost no gradient gets through:
+
+# %%
+for bias in (b.data, 10.0, 20.0):
+    explorer.set(b=bias)
+    grads = ", ".join(f"{name} {leaf.grad:+.1e}" for name, leaf in explorer.leaves.items())
+    print(f"b = {bias:7.4f}: o = {explorer.root.data:.9f}, gradients {grads}")
+assert abs(explorer.leaves["w1"].grad) < 1e-9
+
+# %% [markdown]
 # ## With `nn.Neuron`
 #
 # `nn.Neuron(2, activation="tanh")` holds the same parameters: a weight per input (`w.0`,

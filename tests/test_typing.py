@@ -1,0 +1,60 @@
+"""Typed for the people who use it: the packages pass `mypy --strict`, and a user's script,
+checked against the installed package from outside the repository, sees Values where it
+should and a type error where it should."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from tests.kernel import ROOT
+
+USER_SCRIPT = """
+from autograd_core import Value, grad, gradients
+import nn
+import viz
+
+x = Value(2.0, label="x"); w = Value(-3.0, label="w")
+reveal_type(x * w)
+reveal_type(2 * x)
+reveal_type(x ** 2)
+reveal_type(x.tanh())
+reveal_type(grad(lambda v: v * v)(x))
+reveal_type(x.grad)
+reveal_type(gradients(x * w)[x])
+reveal_type(nn.MLP(2, [3, 1])([1.0, 2.0]))
+reveal_type(viz.draw_dot(x * w))
+bad = x + "a"
+"""
+
+
+def mypy(*args: str, cwd: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
+    return done.stdout + done.stderr
+
+
+def test_the_packages_pass_mypy_strict() -> None:
+    out = mypy("autograd_core", "nn", "viz", cwd=ROOT)
+    assert "Success: no issues found" in out, out
+
+
+def test_a_users_script_sees_values_and_type_errors(tmp_path: Path) -> None:
+    script = tmp_path / "user.py"
+    script.write_text(textwrap.dedent(USER_SCRIPT), encoding="utf-8")
+    out = mypy("user.py", cwd=tmp_path)  # outside the repository: the installed package
+    revealed = re.findall(r'Revealed type is "([^"]+)"', out)
+    value = "autograd_core.value.Value"
+    assert revealed[:5] == [value] * 5, out
+    assert revealed[5:7] == ["float"] * 2, out  # .grad is always a number
+    assert revealed[7] == f"{value} | nn.module.Outputs", out  # one output, or a list
+    assert "viz.renderer.Digraph" in revealed[8], out
+    assert re.search(r'user.py:16: error: .*"str".*"Value \| float"', out), out
+    assert "import-not-found" not in out and "import-untyped" not in out, out
