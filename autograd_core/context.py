@@ -29,8 +29,7 @@ class _Setting:
 
     def __enter__(self) -> None:
         enabled, scope = current()
-        if self._grad_enabled is not None:
-            enabled = self._grad_enabled
+        enabled = enabled if self._grad_enabled is None else self._grad_enabled
         if self._scope is not None:
             scope = f"{scope}.{self._scope}" if scope else self._scope
         self._tokens.append(_recording.set((enabled, scope)))
@@ -48,22 +47,41 @@ class _Setting:
 
 
 def no_grad() -> _Setting:
-    """Ops inside record no parents: results are plain leaves. Also a decorator."""
+    """Ops inside record no parents: results are plain leaves. Also a decorator.
+
+    >>> from autograd_core import Value; x = Value(2.0)
+    >>> with no_grad(): print((x * x).is_leaf)
+    True
+    """
     return _Setting(grad_enabled=False)
 
 
 def enable_grad() -> _Setting:
-    """Record the graph again, even inside `no_grad` (used by create-graph passes)."""
+    """Record the graph again, even inside `no_grad` (used by create-graph passes).
+
+    >>> with no_grad(), enable_grad(): print(is_grad_enabled())
+    True
+    """
     return _Setting(grad_enabled=True)
 
 
 def is_grad_enabled() -> bool:
+    """Whether ops record the graph here.
+
+    >>> is_grad_enabled(), no_grad()(is_grad_enabled)()
+    (True, False)
+    """
     return current()[0]
 
 
 def name_scope(name: str) -> _Setting:
     """Tag every Value created inside with a dotted scope name (nested scopes join with '.');
-    viz draws a scope as a box (`nn` puts each neuron in `layers.0.neurons.3`)."""
+    viz draws a scope as a box (`nn` puts each neuron in `layers.0.neurons.3`).
+
+    >>> from autograd_core import Value
+    >>> with name_scope("layers.0"), name_scope("neurons.3"): print(Value(1.0).scope)
+    layers.0.neurons.3
+    """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name_scope() needs a non-empty str, got {name!r}")
     return _Setting(scope=name)
@@ -73,11 +91,14 @@ def name_scope(name: str) -> _Setting:
 def gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector inside the block (nn.fit does): every collection
     re-scans the live graph, about half of a training step. Graphs hold no reference cycles,
-    so reference counting frees each when dropped; cycles of your own wait for the collector."""
+    so reference counting frees each when dropped; cycles of your own wait for the collector.
+
+    >>> with gc_paused(): print(gc.isenabled())
+    False
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        (gc.enable if was_enabled else gc.disable)()

@@ -13,13 +13,11 @@ from .value import Value, _as_value, _identity, _number, gradients
 def value_and_grad(
     f: Callable[..., Value | float], argnums: int | Sequence[int] = 0
 ) -> Callable[..., tuple[Value, Any]]:
-    """A function giving `(f(*args), df/d args[argnums])`.
+    """A function giving `(f(*args), df/d args[argnums])`, both Values (so the derivative can be
+    differentiated again; a tuple `argnums` gives a tuple). No `.grad` is touched.
 
     >>> y, dy = value_and_grad(lambda x: x * x * x)(2.0); y.data, dy.data
     (8.0, 12.0)
-
-    The derivative is a Value from a create-graph pass, so it can be differentiated again. A
-    tuple `argnums` gives a tuple of grads (so does `grad`). No `.grad` is touched.
     """
     positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
@@ -48,8 +46,7 @@ def grad(
 def grad(f: Callable[..., Value | float], argnums: int | Sequence[int] = 0) -> Any:
     """A function computing df/dx as a Value; composable.
 
-    >>> d3 = grad(grad(grad(lambda x: x ** 4)))   # 24 x
-    >>> d3(0.5).data
+    >>> grad(grad(grad(lambda x: x ** 4)))(0.5).data  # 24 x
     12.0
     """
     value_and_grad_f = value_and_grad(f, argnums)
@@ -57,7 +54,12 @@ def grad(f: Callable[..., Value | float], argnums: int | Sequence[int] = 0) -> A
 
 
 class GradcheckError(AssertionError):
-    """Analytic and finite-difference gradients disagree."""
+    """Analytic and finite-difference gradients disagree (a rule, or a graph, is wrong).
+
+    >>> gradcheck(lambda x: x * Value(x.data), 3.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    autograd_core.functional.GradcheckError: ...input 0 at 3.0: analytic 3.0, numeric 6.0...
+    """
 
 
 def gradcheck(
@@ -67,13 +69,11 @@ def gradcheck(
     rtol: float = 1e-5,
     atol: float = 1e-7,
 ) -> bool:
-    """Compare the engine's gradient of `f` with central differences at `inputs`.
+    """True when the engine's gradient of `f` at `inputs` agrees with central differences
+    (`math.isclose` with `rtol`, `atol`), else GradcheckError listing each mismatch.
 
     >>> gradcheck(lambda x, y: (x * y).tanh(), 0.3, -1.2)
     True
-
-    True when every input agrees (`math.isclose` with `rtol`, `atol`), else GradcheckError
-    listing each mismatching input, analytic against numeric.
     """
     points = [_number(x, "gradcheck()") for x in inputs]
     leaves = [Value(x) for x in points]

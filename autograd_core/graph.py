@@ -10,15 +10,14 @@ if TYPE_CHECKING:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node `root` depends on, parents before children, `root` last.
+    """Every node `root` depends on, parents before children, `root` last. Depth first with a
+    stack (a million ops deep is fine), marking seen nodes with a token in a slot (not a set):
+    two threads must not walk one graph at once.
 
     >>> from autograd_core import Value
-    >>> x = Value(2.0, label="x"); y = (x * x).exp()
-    >>> [node.op or node.label for node in topological_order(y)]
+    >>> x = Value(2.0, label="x"); [n.op or n.label for n in topological_order((x * x).exp())]
     ['x', '*', 'exp']
-
-    Depth first with an explicit stack (a chain a million ops deep is fine), marking seen nodes
-    with a fresh token in a slot, not a set: two threads must not walk one graph at once."""
+    """
     token = object()
     root._visit = token
     order: list[Value] = []
@@ -44,7 +43,10 @@ def topological_order(root: Value) -> list[Value]:
 
 
 class GraphStats(NamedTuple):
-    """Size of a graph: nodes, edges (parent links), leaves, and how many nodes each op made."""
+    """Size of a graph: nodes, edges (parent links), leaves, how many nodes each op made.
+    >>> GraphStats(nodes=3, edges=2, leaves=2, ops={"*": 1}).nodes
+    3
+    """
 
     nodes: int
     edges: int
@@ -54,7 +56,6 @@ class GraphStats(NamedTuple):
 
 def graph_stats(root: Value) -> GraphStats:
     """`GraphStats` of the graph under `root`.
-
     >>> from autograd_core import Value
     >>> x = Value(2.0); graph_stats(x * x + x)
     GraphStats(nodes=3, edges=4, leaves=1, ops={'*': 1, '+': 1})
@@ -66,6 +67,10 @@ def graph_stats(root: Value) -> GraphStats:
 
 
 def zero_grad(root: Value) -> None:
-    """Set `.grad = 0.0` on every node of the graph, leaves included."""
+    """Set `.grad = 0.0` on every node of the graph, leaves included.
+    >>> from autograd_core import Value
+    >>> x = Value(2.0); y = x * x; y.backward(); zero_grad(y); x.grad
+    0.0
+    """
     for node in topological_order(root):
         node.grad = 0.0

@@ -1,13 +1,11 @@
-"""The op table: every op's value and local derivatives, each written once, as a row
-`Op(name, value, rule)`. Adding an op is one row here, one `Value` method, one test row.
+"""The op table: each op's value and local derivatives, written once as `Op(name, value, rule)`.
+Adding an op is one row here, one `Value` method line, one test row.
 
-- `value(*inputs)` is the op on floats. Outside its domain it raises an error naming the op and
-  the number (`log() needs a positive input, got -1.0`); NaN and inf give IEEE results.
-- `rule(m, out, *inputs)` gives d(out)/d(input) per input, written with arithmetic and the math
-  namespace `m` only (`m.cos(a)`). Each consumer passes its own `m`: `FLOAT` below for backward,
-  Values for create-graph (so higher derivatives come free), arrays for compile, symbols for
-  printed formulas. A rule never asks what it holds.
-"""
+`value(*inputs)` is the op on floats: outside its domain an error names the op and the number
+(`log() needs a positive input, got -1.0`); NaN and inf give IEEE results. `rule(m, out, *inputs)`
+gives d(out)/d(input) per input, with arithmetic and the namespace `m` only (`m.cos(a)`): `FLOAT`
+below for backward, Values for create-graph (so higher derivatives come free), arrays for
+compile, symbols for printed formulas. A rule never asks what it holds."""
 
 from __future__ import annotations
 
@@ -24,7 +22,11 @@ Rule = Callable[..., tuple[Any, ...]]
 @dataclass(frozen=True, slots=True)
 class Op:
     """One row: `name` is how code calls it (`tanh(x)`), `symbol` the operator a reader sees
-    (`x / y`), and `n` the number baked into `x ** n` (the `power` family)."""
+    (`x / y`), and `n` the number baked into `x ** n` (the `power` family).
+
+    >>> OPS["mul"].value(2.0, 3.0), OPS["mul"].rule(FLOAT, 6.0, 2.0, 3.0)
+    (6.0, (3.0, 2.0))
+    """
 
     name: str
     value: Callable[..., float]
@@ -41,10 +43,9 @@ class Op:
         return (power, (self.n,)) if self.n is not None else (OPS.get, (self.name,))
 
 
-# --- the math namespace on floats: IEEE results, never an exception ------------------------
-
-
 def _ieee(fn: Callable[[float], float]) -> Callable[[float], float]:
+    """`fn` as the namespace `FLOAT` needs it: IEEE results (inf, nan), never an exception."""
+
     def ieee(x: float) -> float:
         try:
             return fn(x)
@@ -86,9 +87,6 @@ class FLOAT:
     sign = staticmethod(lambda a: 1.0 if a > 0 else -1.0 if a < 0 else 0.0)
 
 
-# --- values on floats, with the errors users read -------------------------------------------
-
-
 def _checked(name: str, fn: Callable[[float], float], need: str = "", ok: Any = None) -> Any:
     """`fn` with the op's errors: an input outside `ok` needs `need`; overflow is an error."""
 
@@ -111,16 +109,13 @@ def _divide(a: float, b: float) -> float:
     return a / b
 
 
-def _pow_value(a: float, b: float) -> float:
-    if a <= 0 and a > -math.inf:
+def _power_value(a: float, n: float, positive: bool = False) -> float:
+    """a ** n; `positive` for x ** y with a Value y, whose derivative d/dy is out * log(x)."""
+    if positive and -math.inf < a <= 0:
         raise ValueError(
             f"x ** y with a Value exponent needs a positive base (d/dy is log(x)), got {a!r}; "
             "use a plain number exponent for other bases"
         )
-    return _power_value(a, b)
-
-
-def _power_value(a: float, n: float) -> float:
     if a == 0 and n < 0:
         raise ZeroDivisionError(f"0.0 ** {n!r} divides by zero")
     if -math.inf < a < 0 and not float(n).is_integer():
@@ -148,7 +143,8 @@ ADD = Op("add", operator.add, lambda m, out, a, b: (1.0, 1.0), "+")
 SUB = Op("sub", operator.sub, lambda m, out, a, b: (1.0, -1.0), "-")
 MUL = Op("mul", operator.mul, lambda m, out, a, b: (b, a), "*")
 DIV = Op("div", _divide, lambda m, out, a, b: (1 / b, -out / b), "/")
-POW = Op("pow_value", _pow_value, lambda m, out, a, b: (b * m.pow(a, b - 1), out * m.log(a)), "**")
+POW = Op("pow_value", lambda a, b: _power_value(a, b, positive=True),
+         lambda m, out, a, b: (b * m.pow(a, b - 1), out * m.log(a)), "**")
 NEG = Op("neg", operator.neg, lambda m, out, a: (-1.0,))
 IDENTITY = Op("id", lambda a: a, lambda m, out, a: (1.0,))
 EXP = Op("exp", _exp, lambda m, out, a: (out,))

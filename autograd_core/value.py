@@ -15,12 +15,9 @@ from .graph import topological_order
 _new = object.__new__
 
 
-# --- building nodes: each op method is made here from its table row -------------------------
-
-
 def _unary(op: ops.Op) -> Callable[[Value], Value]:
-    """The method of a one-input op: its value, its input and d(out)/d(in), in a new node.
-    This is the hot path of every forward pass, so the node is filled in right here."""
+    """The method of a one-input op: its value, input and d(out)/d(in) in a new node (the hot
+    path of every forward pass, so the node is filled in right here)."""
     value, rule, FLOAT = op.value, op.rule, ops.FLOAT
 
     def method(a: Value) -> Value:
@@ -68,11 +65,7 @@ def _binary(op: ops.Op, reflected: bool = False) -> Callable[[Value, Value | flo
 def _compare(compare: Callable[[float, float], bool]) -> Callable[[Value, Value | float], bool]:
     def method(self: Value, other: Any) -> bool:
         number = other._data if isinstance(other, Value) else _as_float(other)
-        if number is not None:
-            return compare(self._data, number)
-        if compare in (operator.eq, operator.ne):
-            return NotImplemented  # type: ignore[no-any-return]
-        raise TypeError(f"cannot compare a Value with {type(other).__name__}: {other!r:.80}")
+        return NotImplemented if number is None else compare(self._data, number)
 
     return method
 
@@ -86,15 +79,10 @@ class Value:
     >>> y.data, x.grad         # y = x² + 1 and dy/dx = 2x
     (10.0, 6.0)
 
-    `data` is the number, `grad` is d(root)/d(self) after `root.backward()`. A node made by an op
-    keeps its `row` of the op table, its `parents` (at most two) and `local_grads`, the numbers
-    d(self)/d(parent) recorded when the op ran; leaves (inputs, parameters, constants) have none.
-    Values compare by their numbers, as floats do, and hash by identity. `np.exp(x)` calls
-    `x.exp()`.
-
-    Inside, slots `_a`, `_b`, `_da`, `_db` hold parents and local derivatives: one object per
-    node, no closures, so a dropped graph is freed at once by reference counting. `_g` is a
-    backward pass's running sum, `_visit` a traversal's mark."""
+    Ops: `+ - * / **` (numbers on either side), `-x`, `abs`, and the methods `exp log log1p sqrt
+    tanh sigmoid relu softplus sin cos maximum`, one row each of `ops.OPS`. An op's result keeps
+    its `row`, `parents` and `local_grads` d(self)/d(parent); slots `_a _b _da _db` hold them (no
+    closures: a dropped graph is freed at once). Values compare by number, hash by identity."""
 
     __slots__ = ("_data", "grad", "label", "scope", "row", "_a", "_b", "_da", "_db", "_g", "_visit")
     __hash__ = object.__hash__
@@ -147,11 +135,8 @@ class Value:
     def __format__(self, spec: str) -> str:
         return format(self._data, spec) if spec else repr(self)
 
-    def __float__(self) -> float:
-        raise TypeError(
-            "a Value is not a float: math.tanh(x) or float(x) would drop the graph. Use its own "
-            "ops to keep it (x.tanh(), x.exp(), ...), or x.data (or x.item()) for the number"
-        )
+    def __float__(self) -> float:  # so math.tanh(x) cannot silently drop the graph
+        raise TypeError("a Value is not a float: use its ops (x.tanh(), ...) or x.data, x.item()")
 
     # Comparisons are by the numbers, as floats compare.
     __eq__, __ne__ = _compare(operator.eq), _compare(operator.ne)  # type: ignore[assignment]
@@ -180,8 +165,7 @@ class Value:
         return self
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        """Pickled with its graph as a flat table (any depth) that refers to the leaves as
-        objects: a model's outputs and parameters pickled together stay one graph."""
+        """Pickled with its graph, a flat table (any depth) pointing at the leaves as objects."""
         if self._a is None:
             return super().__reduce_ex__(protocol)
         interior = [node for node in topological_order(self) if node._a is not None]
@@ -195,23 +179,21 @@ class Value:
 
     def backward(self, grad: float = 1.0) -> None:
         """Set `.grad` of every node this one depends on to d(self)/d(node), times `grad`.
-
-        Interior nodes show this pass's gradient. Leaves (inputs, parameters, constants)
-        accumulate across calls, as in PyTorch: each pass adds its total once, so a second
-        identical call exactly doubles them; zero them between steps (`model.zero_grad()`).
-        `.grad` is a number: `gradients(root, create_graph=True)` gives differentiable ones.
-        """
-        seed = _as_float(grad)
-        if seed is None:
-            raise TypeError(f"backward() needs a number to seed with, got {grad!r}")
-        _backprop(self, seed)
+        Interior nodes show this pass; leaves (inputs, parameters, constants) accumulate across
+        calls, as in PyTorch: each pass adds its total once (so a second identical call exactly
+        doubles them). `.grad` is a number; see `gradients` for differentiable ones."""
+        _backprop(self, _number(grad, "backward()'s seed"))
 
 
 _pow_value, _identity = _binary(ops.POW), _unary(ops.IDENTITY)
 
 
 def apply(row: ops.Op, *inputs: Value) -> Value:
-    """A new node: the op table's `row` applied to `inputs`, as `node.row` made `node`."""
+    """A new node: the op table's `row` applied to `inputs`, as `node.row` made `node`.
+
+    >>> x = Value(3.0); y = x * x; apply(y.row, x, Value(5.0)).data
+    15.0
+    """
     return (_unary(row) if len(inputs) == 1 else _binary(row))(*inputs)
 
 
@@ -227,10 +209,9 @@ def _unpickle_graph(table: list[tuple[Any, ...]]) -> Value:
 
 
 def _backprop(root: Value, seed: Any, grads: dict[Value, Any] | None = None) -> None:
-    """The chain rule over a reverse topological order (so a node's gradient is complete before
-    it is passed on): d(root)/d(node) goes to `grads[node]`, or to `.grad` (interior: set;
-    leaves: add). Running sums live in `_g`, 0.0 between passes. A Value seed makes a
-    create-graph pass: rules run on Values, so the gradients are Values too."""
+    """The chain rule in reverse topological order (a node's gradient is complete before it is
+    passed on): d(root)/d(node) goes to `grads[node]`, or to `.grad` (interior: set; leaves:
+    add), with running sums in `_g` (0.0 between passes). A Value seed: rules run on Values."""
     order = topological_order(root)
     root._g = seed
     try:
@@ -274,14 +255,13 @@ def gradients(
     root: Value, seed: Value | float = ..., *, create_graph: Literal[True]
 ) -> dict[Value, Value]: ...
 def gradients(root: Value, seed: Value | float = 1.0, *, create_graph: bool = False) -> Any:
-    """d(root)/d(node) for every node root depends on, as a dict; no `.grad` is touched. With
-    `create_graph=True` they are Values that can be differentiated again.
+    """d(root)/d(node) for every node root depends on, as a dict; no `.grad` is touched (with
+    `create_graph=True`, Values to differentiate again).
 
     >>> x = Value(3.0); gradients(x * x)[x]
     6.0
     """
-    if create_graph and not isinstance(seed, Value):
-        seed = Value(seed)
+    seed = Value(seed) if create_graph and not isinstance(seed, Value) else seed
     grads: dict[Value, Any] = {}
     _backprop(root, seed, grads)
     return grads
@@ -295,8 +275,7 @@ class VALUES:
 
     @staticmethod
     def pow(x: Value, n: Value | float) -> Value:
-        e = n._data if isinstance(n, Value) else n
-        op = ops.POW if isinstance(n, Value) else ops.power(n)
+        op, e = (ops.POW, n._data) if isinstance(n, Value) else (ops.power(n), n)
         lenient = ops.Op(op.name, lambda *_: ops.FLOAT.pow(x._data, e), op.rule)
         node = _binary(lenient)(x, n) if isinstance(n, Value) else _unary(lenient)(x)
         node.row = op if node.row else None  # the node records the table's own op

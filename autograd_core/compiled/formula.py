@@ -115,13 +115,21 @@ def local_grad_symbols(op: Op, out: Symbol, args: Sequence[Symbol]) -> tuple[Sym
 
 
 def forward_formula(node: Value, names: Sequence[str]) -> str:
-    """How `node` was computed, with `names` = (the node's name, then its parents')."""
+    """How `node` was computed, with `names` = (the node's name, then its parents').
+
+    >>> x = Value(2.0); forward_formula(x ** 3, ["y", "x"])
+    'x ** 3'
+    """
     _check(node, names)
     return forward_symbol(node.row, [Symbol(n) for n in names[1:]]).text  # type: ignore[arg-type]
 
 
 def local_grad_formulas(node: Value, names: Sequence[str]) -> tuple[str, ...]:
-    """d(node)/d(parent) for each parent as formulas, from the op's own rule."""
+    """d(node)/d(parent) for each parent as formulas, from the op's own rule.
+
+    >>> x = Value(2.0); local_grad_formulas(x ** 3, ["y", "x"])
+    ('3 * x ** 2',)
+    """
     _check(node, names)
     symbols = [Symbol(n) for n in names]
     return tuple(s.text for s in local_grad_symbols(node.row, symbols[0], symbols[1:]))  # type: ignore[arg-type]

@@ -24,6 +24,11 @@ Reduction = Literal["mean", "sum"]
 class Result(NamedTuple):
     """What one compiled forward and backward pass gives.
 
+    >>> from autograd_core import Value, compile
+    >>> w = Value(2.0); r = compile(lambda x: w * x, 1.0).run(3.0)
+    >>> r.value, r.grads.tolist(), r.input_grads
+    (6.0, [3.0], (2.0,))
+
     `value` is the loss: fn's (first) output for one example, its mean or sum over a batch.
     `grads[i]` is d value / d `params[i]`; `input_grads` holds d value / d argument, shaped like
     each argument (None for a static one); `outputs` is fn's output per example (a tuple when
@@ -48,11 +53,17 @@ class _Group:
 
 
 class CompiledFunction:
-    """`fn` traced into a program; call it like fn, on one example or on a batch.
+    """`fn` traced into a program (`compile` makes one); call it like fn, on one example or on a
+    batch (each argument with one more leading axis: numpy arrays or nested lists).
+
+    >>> from autograd_core import Value, compile
+    >>> w = Value(0.5, label="w"); f = compile(lambda x: (w * x).tanh(), 1.0)
+    >>> len(f.params), f.params[0] is w
+    (1, True)
 
     `f(*args)` gives fn's outputs; `f.run(*args)` also the gradients, as a Result;
-    `f.backward(*args)` adds the parameters' gradients to their `.grad`, as `loss.backward()`.
-    A batch is each argument with one more leading axis (numpy arrays or nested lists).
+    `f.backward(*args)` adds the parameters' gradients to their `.grad`, as `loss.backward()`;
+    `print(f)` shows the program.
     """
 
     def __init__(
@@ -170,21 +181,19 @@ class CompiledFunction:
         results = []
         for group in groups:
             program = group.program
-            values = (
-                [p._data for p in program.params]
-                if params is None
-                else params[program.slots].tolist()
-            )
+            if params is None:
+                values = np.array([p._data for p in program.params])
+            else:
+                values = params[program.slots]
             seed = scale if batch is None else np.full(group.size, scale)
             levels = self._scheduled(program, batch, input_grads)
             with np.errstate(all="ignore"):
                 if levels is not None:
-                    out, g_inputs, g_params = levels.run(
-                        group.inputs, np.asarray(values, dtype=float), seed, group.size
-                    )
+                    out, g_inputs, g_params = levels.run(group.inputs, values, seed, group.size)
                     grads[program.slots] += g_params
                 else:
-                    out, g_inputs, g_params = program.forward_backward(*group.inputs, values, seed)
+                    floats = values.tolist()  # one example: the engine's numbers, bit for bit
+                    out, g_inputs, g_params = program.forward_backward(*group.inputs, floats, seed)
                     out = out if len(program.outputs) > 1 else (out,)
                     if g_params:
                         g = _stack(g_params)  # (parameters, rows) over a batch, else (parameters,)
@@ -432,15 +441,18 @@ def compile(
 ) -> CompiledFunction:
     """Trace `fn(*example_args)` once into a program that replays on new inputs, or a batch.
 
+    >>> from autograd_core import Value
+    >>> w = Value(3.0); f = compile(lambda x: (w * x) ** 2, 1.0)
+    >>> f(2.0), f([1.0, 2.0]).tolist(), f.run([1.0, 2.0]).grads.tolist()  # mean over the batch
+    (36.0, [9.0, 36.0], [15.0])
+
     Each argument is a number or an array (list) of numbers; fn receives Values in its place.
     Leaf Values made outside fn (model weights) are the parameters: each call reads their
-    current `.data`. Over a batch the loss (fn's first output) is the `reduction` of the
-    per-example losses. `static` argument positions are passed to fn as they are, and each
-    new value of them is traced into its own program (class labels, say). `check=True` runs
-    fn eagerly too on every call and raises TraceError if the two disagree.
-
-    fn is called twice while tracing, to tell parameters from constants and to catch a fn
-    that builds a different graph each time.
+    current `.data`; leaves fn makes are constants. Over a batch the loss (fn's first output)
+    is the `reduction` of the per-example losses. `static` argument positions are passed to fn
+    as they are, each new value traced into its own program. `check=True` also runs fn eagerly
+    on every call and raises TraceError if the two disagree. Arrays of another Array API
+    library (torch tensors) run with that library, on its device.
     """
     return CompiledFunction(fn, example_args, reduction, check, static)
 

@@ -18,7 +18,14 @@ any other leaf was made before, outside fn: a parameter."""
 
 
 class TraceError(RuntimeError):
-    """The traced program does not stand for `fn`: its graph depends on the data or on chance."""
+    """The traced program does not stand for `fn`: its graph depends on the data or on chance.
+
+    >>> from autograd_core import Value, compile
+    >>> f = compile(lambda x: x.relu() if x.data > 0 else -x, 1.0, check=True)
+    >>> f(-2.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    autograd_core.compiled.trace.TraceError: check: fn took a different path than when it was...
+    """
 
 
 @dataclass
