@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import recording
+from . import recording, scale
 from .targets import evaluate
 
 
@@ -160,6 +160,10 @@ def render(results: dict, markdown: bool = False) -> str:
         _scaling(results, markdown),
         _memory(results, markdown),
         recording.render(results, markdown),
+        [
+            "## 6. Compile at scale: fit(compile=True) steps (MSE, ReLU MLPs) vs numpy by hand",
+            scale.render(results.get("scale", []), markdown),
+        ],
         _targets(results),
     ]
     return "\n\n".join("\n".join(lines) for lines in sections)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 
-from . import memory, recording, scaling
+from . import memory, recording, scale, scaling
 from .contenders import Contender, available
 from .data import Problem, make_problem
 from .targets import evaluate
@@ -102,6 +102,8 @@ def run(config: Config, log: Callable[[str], None] = lambda _: None) -> dict:
             results["memory"][name] = row
     log("5. recording with viz.TrainingView")
     results["recording"] = recording.measure(config.quick)
+    log("6. compile at scale")
+    results["scale"] = scale.run(config.quick, log)
     results["targets"] = [target.as_dict() for target in evaluate(results)]
     return results
 

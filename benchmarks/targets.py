@@ -58,6 +58,14 @@ def evaluate(results: dict) -> list[Target]:
             "x slower",
         ),
         Target(
+            "nn.fit(compile=True) demo step vs the vectorized numpy reference",
+            2.0,
+            False,
+            _get(lambda: steps["compiled (nn.fit step)"]["median_s"] / steps["numpy"]["median_s"]),
+            "x slower",
+        ),
+        *_scale_targets(results.get("scale", [])),
+        Target(
             "backward / forward time on the loss graph",
             1.0,
             False,
@@ -75,3 +83,36 @@ def evaluate(results: dict) -> list[Target]:
             "x",
         ),
     ]
+
+
+def _scale_targets(rows: list[dict]) -> list[Target]:
+    """Issue 13's: wide networks at batch 64 within 2x numpy; the seed's network traced in at
+    most 10 s and 2 GB."""
+    targets = []
+    for row in rows:
+        name = "-".join(map(str, row["sizes"]))
+        if row["sizes"][0] < 64:
+            continue
+        targets.append(
+            Target(
+                f"fit(compile=True) step, MLP {name}, batch {row['batch']}, vs numpy",
+                2.0,
+                False,
+                _get(lambda r=row: r["ratio"]),
+                "x slower",
+            )
+        )
+        if row["sizes"][0] == 784:
+            targets.append(
+                Target(f"tracing MLP {name}", 10.0, False, _get(lambda r=row: r["trace_s"]), " s")
+            )
+            targets.append(
+                Target(
+                    f"tracing memory, MLP {name}",
+                    2048.0,
+                    False,
+                    _get(lambda r=row: r["trace_peak_mib"]),
+                    " MiB",
+                )
+            )
+    return targets

@@ -26,7 +26,18 @@ HOOKS = ("on_train_begin", "on_batch_end", "on_epoch_end", "on_train_end")
 
 
 class Callback(Protocol):
-    """The hooks fit calls, in this order: `on_train_begin` once; `on_batch_end` after each
+    """The hooks `nn.fit` calls while it trains; define the ones you need.
+
+    >>> class Printer(nn.Callback):
+    ...     def on_epoch_end(self, model, epoch, history):
+    ...         print(epoch, round(history.loss[-1], 4))
+    >>> model = nn.MLP(1, [1], seed=0)               # y = w·x + b with w = 0.2739, b = 0
+    >>> history = nn.fit(model, [[0.0], [1.0]], [0.0, 1.0], epochs=2, progress=False,
+    ...                  callbacks=[Printer()])      # epoch 0: mse = (w - 1)² / 2
+    0 0.2636
+    1 0.1713
+
+    fit calls them in this order: `on_train_begin` once; `on_batch_end` after each
     optimizer step; `on_epoch_end` after each epoch (its history entries are in); `on_train_end`
     once, when training ends normally (all epochs, or a stop). All optional: an object needs only
     the hooks it uses, and subclassing this class gives no-op defaults for the rest (which is why
@@ -49,6 +60,20 @@ class Callback(Protocol):
 @dataclass
 class TrainingRun:
     """What fit shares with its callbacks: the training data it reads and a way to stop.
+
+    >>> class Grow(nn.Callback):
+    ...     def on_train_begin(self, model, run):
+    ...         self.run = run                       # this TrainingRun
+    ...     def on_epoch_end(self, model, epoch, history):
+    ...         if epoch == 0:
+    ...             self.run.add([2.0], 2.0)         # trained on from the next epoch
+    ...         else:
+    ...             self.run.stop()                  # fit ends after this epoch
+    >>> grow = Grow()
+    >>> history = nn.fit(nn.MLP(1, [1], seed=0), [[0.0], [1.0]], [0.0, 1.0], epochs=100,
+    ...                  progress=False, callbacks=[grow])
+    >>> history.epochs, grow.run.X, grow.run.y
+    (2, [[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])
 
     `X` and `y` are fit's own lists of samples and targets, read afresh at the start of every
     epoch: a sample `add`ed by a callback between epochs (in `on_epoch_end`) is trained on from

@@ -1,5 +1,12 @@
 """Toy data sets for classification, seeded and numpy-based (no scikit-learn needed).
 
+>>> X, y = nn.data.make_moons(100, noise=0.1, seed=0)
+>>> X.shape, np.bincount(y).tolist()                 # 100 points in 2-D; 50 of each class
+((100, 2), [50, 50])
+>>> X_train, X_test, y_train, y_test = nn.data.train_test_split(X, y, seed=0)
+>>> len(X_train), len(X_test)
+(75, 25)
+
 Every `make_*` returns `(X, y)`: `X` a float array of shape (n_samples, 2) (or n_features for
 blobs) and `y` an int array of class labels 0, 1, ... . `noise` is the standard deviation of
 Gaussian noise added to each coordinate. The same `seed` gives the same data.
@@ -168,7 +175,11 @@ def train_test_split(
 
 
 def accuracy(predictions: Sequence[Any] | np.ndarray, targets: Sequence[Any] | np.ndarray) -> float:
-    """The fraction of predictions equal to their targets."""
+    """The fraction of predictions equal to their targets.
+
+    >>> nn.data.accuracy([1, 0, 1, 1], [1, 1, 1, 1])
+    0.75
+    """
     preds, targs = list(predictions), list(targets)
     if len(preds) != len(targs):
         raise ValueError(f"{len(preds)} predictions but {len(targs)} targets")

@@ -30,7 +30,13 @@ LOG_FLOOR = -100.0  # bce clamps log(p) here (as PyTorch does) instead of failin
 
 
 def mse(outputs: object, targets: object) -> Value:
-    """Mean squared error: mean of (out − target)²."""
+    """Mean squared error: mean of (out − target)².
+
+    >>> outputs = [Value(1.0), Value(3.0)]
+    >>> loss = nn.mse(outputs, [0.0, 1.0]); loss.backward()    # ((1 - 0)² + (3 - 1)²) / 2
+    >>> loss.data, [o.grad for o in outputs]                   # d/d out = 2·(out - target) / 2
+    (2.5, [1.0, 2.0])
+    """
     terms = []
     for o, t in _pairs(outputs, targets, "mse"):
         d = o - t
@@ -39,7 +45,13 @@ def mse(outputs: object, targets: object) -> Value:
 
 
 def squared_error(outputs: object, targets: object) -> Value:
-    """½·Σ(target − out)²: the error of the classic backpropagation walkthrough (a sum)."""
+    """½·Σ(target − out)²: the error of the classic backpropagation walkthrough (a sum).
+
+    >>> outputs = [Value(0.75), Value(0.5)]
+    >>> loss = nn.squared_error(outputs, [0.0, 1.0]); loss.backward()   # ½·(0.75² + 0.5²)
+    >>> loss.data, [o.grad for o in outputs]                            # d/d out = out - target
+    (0.40625, [0.75, -0.5])
+    """
     terms = []
     for o, t in _pairs(outputs, targets, "squared_error"):
         d = t - o
@@ -48,7 +60,13 @@ def squared_error(outputs: object, targets: object) -> Value:
 
 
 def hinge(outputs: object, targets: object) -> Value:
-    """Max-margin loss: mean of max(0, 1 − target·score), targets −1 or +1 (micrograd's demo)."""
+    """Max-margin loss: mean of max(0, 1 − target·score), targets −1 or +1 (micrograd's demo).
+
+    >>> scores = [Value(0.5), Value(-2.0)]       # the first is inside the margin, the second not
+    >>> loss = nn.hinge(scores, [1, -1]); loss.backward()      # (max(0, 1 - 0.5) + 0) / 2
+    >>> loss.data, [s.grad for s in scores]
+    (0.25, [-0.5, 0.0])
+    """
     pairs = _pairs(outputs, targets, "hinge")
     for _, t in pairs:
         if not isinstance(t, Value) and t not in (-1.0, 1.0):
@@ -58,6 +76,11 @@ def hinge(outputs: object, targets: object) -> Value:
 
 def bce(probs: object, targets: object) -> Value:
     """Binary cross-entropy on probabilities: mean of −[t·log p + (1 − t)·log(1 − p)].
+
+    >>> p = Value(0.8)                            # a predicted probability of class 1
+    >>> loss = nn.bce(p, 1.0); loss.backward()    # -log 0.8, whose derivative is -1 / 0.8
+    >>> round(loss.data, 4), p.grad
+    (0.2231, -1.25)
 
     As in PyTorch, each log is clamped at −100 (`log(max(p, e^−100))`, gradient 0 below), so a
     saturated sigmoid gives a large loss, not an error. Prefer `bce_with_logits` for raw scores.
@@ -77,6 +100,11 @@ def bce(probs: object, targets: object) -> Value:
 def bce_with_logits(logits: object, targets: object) -> Value:
     """Binary cross-entropy of sigmoid(z), computed from the logit z without overflow.
 
+    >>> z = Value(0.0)                            # a raw score (logit): sigmoid(0) = 0.5
+    >>> loss = nn.bce_with_logits(z, 1.0); loss.backward()
+    >>> round(loss.data, 4), z.grad               # log 2, and sigmoid(z) - target
+    (0.6931, -0.5)
+
     It is log(1 + e^z) − t·z, written as relu(z) − t·z + log(1 + e^−|z|) so that exp never sees
     a positive number, and without a branch on z (so a compiled trace holds for every z). The
     relu is spelled (z + |z|)·½: the same number, but its derivative at z = 0 is ½, which makes
@@ -91,6 +119,15 @@ def bce_with_logits(logits: object, targets: object) -> Value:
 
 def softmax_cross_entropy(logits: object, targets: object) -> Value:
     """−log softmax(logits)[target], averaged over samples (PyTorch's CrossEntropyLoss).
+
+    >>> logits = [Value(0.0), Value(0.0)]         # two classes, equally likely; the target is 1
+    >>> loss = nn.softmax_cross_entropy(logits, 1); loss.backward()
+    >>> round(loss.data, 4), [z.grad for z in logits]           # log 2; softmax - one_hot(1)
+    (0.6931, [0.5, -0.5])
+    >>> round(nn.cross_entropy([[2.0, 0.0], [0.0, 2.0]], [0, 1]).data, 4)  # a batch: log(1 + e⁻²)
+    0.1269
+
+    `cross_entropy` is the same function, under PyTorch's name.
 
     One sample is a list of logits and its target: an int class index, or a list of class
     probabilities (floats or Values, such as a one-hot vector), as in PyTorch. A batch is a list
@@ -167,7 +204,15 @@ cross_entropy = softmax_cross_entropy
 
 
 def l2_penalty(parameters: Iterable[Value] | Module, alpha: float = 1e-4) -> Value:
-    """alpha·Σ p²: weight decay written as a loss term (micrograd's demo uses alpha = 1e-4)."""
+    """alpha·Σ p²: weight decay written as a loss term (micrograd's demo uses alpha = 1e-4).
+
+    >>> weights = [Value(1.0), Value(2.0)]
+    >>> penalty = nn.l2_penalty(weights, alpha=0.1); penalty.backward()   # 0.1·(1² + 2²)
+    >>> penalty.data, [w.grad for w in weights]                           # 2·alpha·w
+    (0.5, [0.2, 0.4])
+
+    `parameters` may be a model (`nn.l2_penalty(model)`): all its parameters.
+    """
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not alpha >= 0:
         raise ValueError(f"l2_penalty alpha must be a number >= 0, got {alpha!r}")
     params = parameters.parameters() if isinstance(parameters, Module) else list(parameters)
@@ -185,6 +230,12 @@ def l2_penalty(parameters: Iterable[Value] | Module, alpha: float = 1e-4) -> Val
 @dataclass(frozen=True)
 class LossSpec:
     """A loss, and how model outputs become class labels (both None: a regression loss).
+
+    >>> spec = nn.LOSSES["bce"]                   # what fit(loss="bce") uses
+    >>> spec.fn is nn.bce, spec.predict(Value(0.8))             # a probability above ½: class 1
+    (True, 1)
+    >>> nn.LossSpec(nn.mse, to_label=lambda out: round(out.data)).predict(Value(2.2))
+    2
 
     `labels` maps a batch of outputs (an array, one row per sample) to labels at once;
     `to_label` is a rule of your own for one output (`fit(to_label=...)`).
@@ -268,7 +319,13 @@ _TARGET_RANGES: dict[Callable[..., Value], tuple[Callable[[float], bool] | None,
 
 def get_loss(loss: str | Callable[[object, object], Value]) -> LossSpec:
     """The LossSpec for a name in LOSSES, or for a callable (a known loss function keeps its
-    label rule; any other callable is treated as a regression loss)."""
+    label rule; any other callable is treated as a regression loss).
+
+    >>> nn.get_loss("hinge").predict(Value(-0.3))               # the score's sign is the label
+    -1
+    >>> nn.get_loss(lambda out, target: (out - target) ** 2).predict is None  # regression
+    True
+    """
     if isinstance(loss, str):
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")

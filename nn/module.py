@@ -42,13 +42,17 @@ class _LoadMethod:
 class Module:
     """Base class of Neuron, Layer, MLP and your own modules, with the names PyTorch users know.
 
-        class Net(nn.Module):
-            def __init__(self):
-                self.hidden = nn.Layer(2, 8, "relu")
-                self.out = nn.Layer(8, 1, "linear")
-
-            def forward(self, x):
-                return self.out(self.hidden(x))
+    >>> class Net(nn.Module):
+    ...     def __init__(self):
+    ...         self.hidden = nn.Layer(2, 3, "relu", seed=0)
+    ...         self.out = nn.Layer(3, 1, "linear", seed=1)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x))
+    >>> net = Net()
+    >>> net, [name for name, _ in net.named_parameters()][:3]
+    (Net(13 parameters), ['hidden.neurons.0.w.0', 'hidden.neurons.0.w.1', 'hidden.neurons.0.b'])
+    >>> round(net([1.0, -2.0]).data, 4)
+    0.9434
 
     Calling a module runs its `forward`. Parameters are found, not registered: every public
     attribute that is a `Value`, a `Module`, or a list/tuple of them, in the order the attributes
@@ -269,7 +273,15 @@ class _Running:
 
 class Outputs(list[Value]):
     """A module's several outputs: a plain list of Values (equality, indexing, numpy conversion
-    as a list), whose Value attributes (`backward`, `data`, `grad`, ...) explain what to do."""
+    as a list), whose Value attributes (`backward`, `data`, `grad`, ...) explain what to do.
+
+    >>> outputs = nn.Layer(2, 2, seed=0)([1.0, -2.0])
+    >>> len(outputs), [round(v.data, 4) for v in outputs]
+    (2, [0.8321, 0.7682])
+    >>> outputs.data  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    AttributeError: this is a list of 2 output Values, not a Value: take one (outputs[0].data) ...
+    """
 
     __slots__ = ()
 

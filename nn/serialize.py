@@ -214,7 +214,10 @@ def build(cls: type[M], path: PathArg, *, max_bytes: int = MAX_FILE_BYTES) -> M:
 def load(path: PathArg) -> Module:
     """Rebuild the model saved in `path`, whatever nn class it holds (`nn.MLP`, ...).
 
-    >>> model = nn.load("model.json")   # the same architecture and weights as when saved
+    >>> nn.MLP(2, [3, 1], seed=0).save("model.json")
+    >>> model = nn.load("model.json")            # the same class, architecture and weights
+    >>> model.sizes, round(model([1.0, -2.0]).data, 4)
+    ([2, 3, 1], 0.4627)
     """
     return build(Module, path)
 

@@ -52,7 +52,17 @@ boxes that all connect alike, since every order crosses as many edges)."""
 
 
 class GraphTooLargeError(ValueError):
-    """The graph has more boxes than `max_nodes`; the message says how to draw less."""
+    """The graph has more boxes than `max_nodes`; the message says how to draw less.
+
+    >>> x = Value(2.0, label="x"); y = (x * x).tanh()       # 3 boxes: x, x * x and y
+    >>> try:
+    ...     viz.draw_dot(y, max_nodes=2)
+    ... except viz.GraphTooLargeError as e:                  # a ValueError
+    ...     print(e)
+    the graph has 3 boxes to draw, more than max_nodes=2. Draw less:
+      - a sub-expression: draw_dot(some_inner_value)
+      - or raise the limit: max_nodes=3 (None for no limit)
+    """
 
 
 def _number(x: object) -> float:
@@ -61,7 +71,13 @@ def _number(x: object) -> float:
 
 
 def format_number(x: float | Value, precision: int = 4) -> str:
-    """`x` rounded to `precision` decimals, trailing zeros trimmed: 2.0, -1.5, 0.7071, 1e-05."""
+    """`x` rounded to `precision` decimals, trailing zeros trimmed, as the drawings show it.
+
+    >>> viz.format_number(2.0), viz.format_number(-1.5), viz.format_number(0.70710678)
+    ('2.0', '-1.5', '0.7071')
+    >>> viz.format_number(0.00001), viz.format_number(Value(3.14159), precision=2)
+    ('1e-05', '3.14')
+    """
     x = _number(x)
     if not math.isfinite(x):
         return str(x)
@@ -94,6 +110,12 @@ def draw_dot(
     dpi: float = 96.0,
 ) -> Digraph:
     """Draw the graph `root` depends on, as a Digraph that renders with no system Graphviz.
+
+    >>> x = Value(2.0, label="x"); y = x * x + 1; y.backward()
+    >>> graph = viz.draw_dot(y)             # in Jupyter, display it (a cell's last line)
+    >>> svg = graph.pipe(format="svg", encoding="utf-8")    # or graph.render(outfile="y.png")
+    >>> "<svg" in svg, "grad 4.0" in svg    # x's box: data 2.0, grad dy/dx = 2x = 4.0
+    (True, True)
 
     - `rankdir`: 'LR', 'TB', 'RL' or 'BT'; None picks LR or TB, whichever a notebook output
       shrinks less (deep graphs go top to bottom; see `viz.layout`).

@@ -36,6 +36,11 @@ def explain_backward(
 ) -> HTMLPage:
     """An HTML page that walks the backward pass of `root` one node at a time.
 
+    >>> x = Value(2.0, label="x"); y = (x * x).tanh(); y.backward()
+    >>> page = viz.explain_backward(y)      # in Jupyter, display it: shown inline
+    >>> page.save("backward.html").name     # or a file that opens in any browser
+    'backward.html'
+
     Prev/next/play buttons (play advances every `play_interval` seconds); keys: → or n next,
     ← or p previous, space play/pause, Home/End, + − 0 to zoom; drag or wheel on the graph.
     `collapse` (as for `draw_dot`, e.g. `collapse=2` for an MLP's layers) draws a scope as one

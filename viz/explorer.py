@@ -1,8 +1,10 @@
 """explore(root): a Jupyter widget with a slider per labelled leaf; moving one recomputes the graph.
 
-    >>> explorer = viz.explore(o)      # in Jupyter: the drawing, sliders, a step control
+    >>> x = Value(2.0, label="x"); y = x * x
+    >>> explorer = viz.explore(y)      # in Jupyter: the drawing, sliders, a step control
     >>> explorer.set(x=3.0)            # what dragging the slider for x does
     >>> explorer.root.data, explorer.leaves["x"].grad
+    (9.0, 6.0)
 
 Built on anywidget (JupyterLab, Notebook 7, VS Code, Colab). The widget computes nothing in the
 browser: a slider sends its value, Python rebuilds the recorded graph with the same ops
@@ -12,6 +14,7 @@ steps back. The Values you passed in are never changed.
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
 from collections.abc import Mapping, Sequence
@@ -25,11 +28,13 @@ from autograd_core import Value, apply, enable_grad
 from .draw import DEFAULT_MAX_NODES, Collapse, _draw, _Options, _order, format_number
 from .explain import page_data, svg_text
 from .explorer_assets import ESM, EXPLORER_CSS
+from .jupyter import with_snapshot
 from .names import qualified_names
 from .renderer import RendererNotFound
 from .steps import Walk, chain_rule_lines, groups, walk
 
 __all__ = ["Explorer", "explore", "replay", "slider_range"]
+
 
 def replay(order: Sequence[Value], data: Mapping[int, float]) -> list[Value]:
     """The graph of `order` (a topological order) built again with the same ops, as a new list.
@@ -66,7 +71,13 @@ def _round(x: float, step: float) -> float:
 
 class Explorer(anywidget.AnyWidget):
     """The widget `explore()` returns. `set(x=3.0)` moves a slider; `root` and `leaves` give
-    the current graph (a copy: the Values you passed in are never changed)."""
+    the current graph (a copy: the Values you passed in are never changed).
+
+    >>> x = Value(2.0, label="x"); y = x * x
+    >>> explorer = viz.explore(y); explorer.set(x=3.0)
+    >>> explorer.root.data, explorer.leaves["x"].grad, x.data    # the copy moved; x did not
+    (9.0, 6.0, 2.0)
+    """
 
     _esm = ESM
     _css = EXPLORER_CSS
@@ -161,6 +172,14 @@ class Explorer(anywidget.AnyWidget):
                 self.observe(self._on_inputs, names="inputs")
             self._show(graph)
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The live widget, and for static pages the drawing as it stands and the sliders."""
+        snapshot = (
+            f'<div style="max-width:100%;overflow:hidden">{self.svg}</div>' if self.svg else ""
+        )
+        snapshot += f"<p><code>{html.escape(repr(self))}</code></p>"
+        return with_snapshot(super()._repr_mimebundle_(**kwargs), snapshot)
+
     def __repr__(self) -> str:
         shown = ", ".join(f"{n}={format_number(v.data)}" for n, v in self.leaves.items())
         state = f"; {self.error.splitlines()[0]}" if self.error else ""
@@ -234,6 +253,12 @@ def explore(
     backend: str | None = None,
 ) -> Explorer:
     """A widget showing the graph of `root` with a slider for each labelled leaf.
+
+    >>> x = Value(2.0, label="x"); w = Value(-1.0, label="w"); y = (x * w).tanh()
+    >>> explorer = viz.explore(y, ranges={"x": (-5, 5)})   # in Jupyter: display it
+    >>> explorer.set(x=0.5)                 # as dragging x's slider to 0.5 does
+    >>> round(explorer.root.data, 4), round(explorer.leaves["w"].grad, 4)   # tanh(-0.5); x(1 - y²)
+    (-0.4621, 0.3932)
 
     Moving a slider (or `explorer.set(x=3.0)`) rebuilds the graph with the new number,
     recomputes forward and backward in Python and redraws. A step control walks the backward

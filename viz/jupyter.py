@@ -17,6 +17,9 @@ __all__ = ["HTMLPage", "show"]
 def show(root: Value, **options: Any) -> None:
     """Display the graph of `root` inline in Jupyter/IPython; options as for `draw_dot`.
 
+    >>> x = Value(2.0, label="x"); y = x * x; y.backward()
+    >>> viz.show(y, rankdir="LR")  # doctest: +SKIP
+
     It is scaled down to the output's width (`fit=False` keeps its natural size). `Value`
     itself keeps its plain text repr; call this (or display `draw_dot(root)`) to see it.
     """
@@ -35,7 +38,14 @@ def show(root: Value, **options: Any) -> None:
 
 
 class HTMLPage:
-    """A self-contained HTML document: shown inline in Jupyter (in an iframe), `.save(path)`."""
+    """A self-contained HTML document: shown inline in Jupyter (in an iframe), `.save(path)`.
+
+    >>> page = viz.HTMLPage("<h1>Hello</h1>", title="hello")    # what explain_backward returns
+    >>> page
+    <HTMLPage 'hello': 14 characters; .save(path) writes it>
+    >>> page.save("hello.html").read_text(encoding="utf-8")
+    '<h1>Hello</h1>'
+    """
 
     def __init__(self, html_text: str, *, height: int = 600, title: str = "") -> None:
         self.html = html_text
@@ -62,3 +72,11 @@ class HTMLPage:
             'border:1px solid #ddd" '
             f'title="{html.escape(self.title, quote=True)}"></iframe>'
         )
+
+
+def with_snapshot(bundle: Any, snapshot: str) -> Any:
+    """A widget's display bundle plus `text/html`: what a static page (nbconvert, the docs
+    site, a notebook viewer) shows in place of the live widget, which Jupyter still prefers."""
+    data, metadata = bundle if isinstance(bundle, tuple) else (bundle, None)
+    data = {**data, "text/html": snapshot}
+    return data if metadata is None else (data, metadata)

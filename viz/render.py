@@ -28,6 +28,10 @@ FORMATS = {
 def render(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
     """Write the graph of `root` to `path`, in the format its extension names; return the path.
 
+    >>> x = Value(2.0, label="x"); y = x * x; y.backward()
+    >>> viz.render(y, "y.svg").name, viz.render(y, "y.html").name   # a drawing; the step page
+    ('y.svg', 'y.html')
+
     `.svg`/`.png`/`.jpg` are drawings (options as for `draw_dot`: `dpi=192` or `300` gives a
     PNG for slides, `theme="dark"` a dark one), `.dot`/`.gv` the DOT source, `.html` the
     step-by-step backward page (options as for `explain_backward`).

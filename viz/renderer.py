@@ -70,11 +70,28 @@ Install one of:
 
 
 class UnreadableRasterWarning(UserWarning):
-    """A PNG/JPEG had to shrink so much (to fit MAX_RASTER_PIXELS) that its text cannot be read."""
+    """A PNG/JPEG had to shrink so much (to fit MAX_RASTER_PIXELS) that its text cannot be read.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings():                  # make it an error, for a script
+    ...     warnings.simplefilter("error", viz.UnreadableRasterWarning)
+    ...     viz.render(Value(1.0, label="x"), "x.png").name    # small: readable, no warning
+    'x.png'
+
+    Draw less (a sub-expression, `collapse=`) or write SVG, which has no pixel limit.
+    """
 
 
 class RendererNotFound(graphviz.ExecutableNotFound):  # type: ignore[misc]
-    """No layout program could be found. A graphviz.ExecutableNotFound, so old handlers work."""
+    """No layout program could be found. A graphviz.ExecutableNotFound, so old handlers work.
+
+    >>> try:
+    ...     renderer = viz.find_renderer("dot")     # a system Graphviz: pip cannot install it
+    ... except viz.RendererNotFound:                # the message lists how to install one
+    ...     renderer = viz.find_renderer("graphviz-pure")
+    >>> renderer.name in ("dot", "graphviz-pure")
+    True
+    """
 
     def __init__(self, message: str) -> None:
         RuntimeError.__init__(self, f"{message}\n{INSTALL_HELP}")
@@ -82,7 +99,13 @@ class RendererNotFound(graphviz.ExecutableNotFound):  # type: ignore[misc]
 
 @dataclass(frozen=True)
 class Renderer:
-    """A layout program: `name` is 'graphviz-pure' or 'dot' (or the file name of a custom one)."""
+    """A layout program: `name` is 'graphviz-pure' or 'dot' (or the file name of a custom one).
+
+    >>> renderer = viz.find_renderer("graphviz-pure")
+    >>> svg = renderer.run("dot", "svg", b"digraph { x -> y }")   # layout engine, format, DOT
+    >>> renderer.name, b"<svg" in svg
+    ('graphviz-pure', True)
+    """
 
     name: str
     path: str
@@ -253,6 +276,9 @@ def _find_dot() -> Renderer | None:
 def find_renderer(backend: str | None = None, format: str = "svg") -> Renderer:
     """The layout program for `backend`, able to write `format`.
 
+    >>> viz.find_renderer("graphviz-pure", "png").name   # pip-installed: no system package
+    'graphviz-pure'
+
     `backend` is 'auto' (graphviz-pure, else a system `dot`), 'graphviz-pure', 'dot', or a
     path to a dot-compatible executable. None reads the `VIZ_BACKEND` environment variable,
     defaulting to 'auto'. Raises RendererNotFound, with install lines, when nothing fits.
@@ -293,6 +319,11 @@ def find_renderer(backend: str | None = None, format: str = "svg") -> Renderer:
 
 class Digraph(graphviz.Digraph):  # type: ignore[misc]
     """A graphviz.Digraph whose pipe(), render() and Jupyter display need no `dot` on PATH.
+
+    >>> graph = viz.Digraph()                # what draw_dot returns; graphviz.Digraph's API
+    >>> graph.edge("x", "y")
+    >>> "<svg" in graph.pipe(format="svg", encoding="utf-8")
+    True
 
     `backend` picks the layout program (see `find_renderer`); `dpi` the resolution of PNG/JPEG
     output (96: one pixel per CSS pixel; 192 or 300 for slides); `fit` whether Jupyter shows it

@@ -73,6 +73,16 @@ def backward_steps(
 ) -> list[dict[str, Any]]:
     """The steps the page shows, as plain data: title, current node, lines, changed grads.
 
+    >>> x = Value(2.0, label="x"); y = x * x; y.label = "y"; y.backward()
+    >>> steps = viz.backward_steps(y)
+    >>> for step in steps:
+    ...     print(step["title"])
+    Forward pass done: every value is known, no gradient yet
+    Seed: grad(y) = ∂y/∂y = 1
+    y = x * x: pass grad(y) = 1.0 to its inputs
+    >>> steps[-1]["lines"][-1]
+    'complete: grad(x) = 4.0'
+
     `current` and `inputs` are indices into `topological_order(root)`; each update is
     `[node index, grad as shown, complete?]`. `collapse` as for `draw_dot`: a collapsed scope
     is one step.

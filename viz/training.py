@@ -18,6 +18,9 @@ Outside Jupyter, or never displayed, it records silently.
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import math
 import numbers
 import os
@@ -30,6 +33,7 @@ import numpy as np
 
 from autograd_core import Value
 
+from .jupyter import with_snapshot
 from .training_kernel import KernelPump
 from .training_page import page
 from .training_record import ModelProbe, Recording
@@ -46,6 +50,12 @@ BUDGET = 0.05  # by default, recording may take this share of the training time
 
 class TrainingView:
     """A callback for `nn.fit` that records the run and, in Jupyter, shows it live.
+
+    >>> X, y = nn.data.make_moons(20, noise=0.1, seed=0); model = nn.MLP(2, [8, 1], seed=0)
+    >>> view = viz.TrainingView(model, X, 2 * y - 1)       # in Jupyter, display it first
+    >>> history = nn.fit(model, X, 2 * y - 1, "hinge", epochs=2, progress=False, callbacks=[view])
+    >>> view, view.save("run.html").name                 # a replay page (or .gif, .png)
+    (<TrainingView: 2 epochs, 3 recorded; 20 points>, 'run.html')
 
     `model` is any object with `parameters()` (Values) and a call; `X` (n samples) and `y` (their
     targets) are the training data fit gets: the points drawn, to which clicks add (read the
@@ -196,7 +206,25 @@ class TrainingView:
         return self._widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return with_snapshot(self.widget._repr_mimebundle_(**kwargs), self._snapshot())
+
+    def _snapshot(self) -> str:
+        """The view as a static page shows it: the last recorded epoch's picture (with Pillow)."""
+        text = html.escape(repr(self))
+        if not self.recording.frames:
+            return f"<p><code>{text}</code> (live in Jupyter while fit runs)</p>"
+        try:
+            from .training_image import draw
+
+            image = draw(
+                self._spec(), self._curves(), self._frame(self.recording.frames[-1]), self.title
+            )
+        except ImportError:
+            return f"<p><code>{text}</code></p>"
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        return f'<img alt="{text}" style="max-width:100%" src="data:image/png;base64,{data}">'
 
     def _push(self, force: bool = False) -> None:
         now = time.perf_counter()

@@ -73,6 +73,7 @@ class CompiledFunction:
         reduction: Reduction = "mean",
         check: bool = False,
         static: Sequence[int] = (),
+        params: Sequence[Value] = (),
     ) -> None:
         if not callable(fn):
             raise TypeError(f"compile needs a function, got {fn!r}")
@@ -91,8 +92,16 @@ class CompiledFunction:
         self.shapes = [None if i in self.static else a.shape for i, a in enumerate(self._example)]
         self._programs: dict[tuple[Any, ...], _Program] = {}
         self.backend: Literal["auto", "levels", "lines"] = "auto"
-        self.params: list[Value] = []  # every parameter a program reads, in first-seen order
+        # Every parameter a program reads: those in `params` first, in that order, then the
+        # others in the order fn first uses them.
+        self.params: list[Value] = []
         self._slot: dict[Value, int] = {}
+        for p in params:
+            if not isinstance(p, Value):
+                raise TypeError(f"compile(params=...) takes Values, got {type(p).__name__}")
+            if p not in self._slot:
+                self._slot[p] = len(self.params)
+                self.params.append(p)
         self._program(self._example)
 
     # --- the programs, one per value of the static arguments --------------------------------
@@ -105,14 +114,13 @@ class CompiledFunction:
             for i in self.static:
                 example[i] = args[i]
             frozen = frozenset(self.static)
-            program = _Program(
-                _trace(self.fn, example, frozen), self.arg_names, self.shapes, self.title
-            )
+            trace = _trace(self.fn, example, frozen)
+            program = _Program(trace, self.arg_names, self.shapes, self.title, self._slot)
             for p in program.params:
                 if p not in self._slot:
                     self._slot[p] = len(self.params)
                     self.params.append(p)
-            program.slots = np.array([self._slot[p] for p in program.params], dtype=np.intp)
+            program.slots = _span(np.array([self._slot[p] for p in program.params], dtype=np.intp))
             self._programs[key] = program
         return self._programs[key]
 
@@ -123,6 +131,11 @@ class CompiledFunction:
 
     def __str__(self) -> str:
         return self.source
+
+    @property
+    def nodes(self) -> int:
+        """How many nodes the traced graph has (the first program's): the size of fn's work."""
+        return len(next(iter(self._programs.values())))
 
     def __repr__(self) -> str:
         program = next(iter(self._programs.values()))
@@ -438,6 +451,7 @@ def compile(
     reduction: Reduction = "mean",
     check: bool = False,
     static: Sequence[int] = (),
+    params: Sequence[Value] = (),
 ) -> CompiledFunction:
     """Trace `fn(*example_args)` once into a program that replays on new inputs, or a batch.
 
@@ -452,9 +466,11 @@ def compile(
     is the `reduction` of the per-example losses. `static` argument positions are passed to fn
     as they are, each new value traced into its own program. `check=True` also runs fn eagerly
     on every call and raises TraceError if the two disagree. Arrays of another Array API
-    library (torch tensors) run with that library, on its device.
+    library (torch tensors) run with that library, on its device. `params` puts those
+    parameters first in `.params` (and in the gradients), in that order: `model.parameters()`
+    makes a layer's weights a slice of a parameter vector, read and updated with no copy.
     """
-    return CompiledFunction(fn, example_args, reduction, check, static)
+    return CompiledFunction(fn, example_args, reduction, check, static, params)
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -496,6 +512,13 @@ def _row(x: Any, b: int) -> Any:
 def _close(a: float, b: float, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
     a, b = float(a), float(b)
     return _same(a, b) or abs(a - b) <= atol + rtol * max(abs(a), abs(b))
+
+
+def _span(idx: np.ndarray) -> slice | np.ndarray:
+    """`idx` as a slice when it counts up by one (a view, no gather), else as it is."""
+    if len(idx) and (idx == np.arange(idx[0], idx[0] + len(idx))).all():
+        return slice(int(idx[0]), int(idx[0]) + len(idx))
+    return idx
 
 
 def _scalar(x: Any) -> float:

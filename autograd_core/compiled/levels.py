@@ -129,6 +129,25 @@ class _MatMul:
     extra_grads: list[_Scatter | None]
     unique: bool  # every weight is a different parameter: gradients add without np.add.at
 
+    def __post_init__(self) -> None:
+        """When W's indices step evenly (a model's weights, neuron after neuron), W is a strided
+        view of the parameter vector: read and updated in place, with no gather or scatter."""
+        w, self.strides = self.weights, None
+        if w.size and w.min() >= 0:
+            rows = w[1:, 0] - w[:-1, 0] if len(w) > 1 else np.array([w.shape[1]])
+            cols = w[0, 1:] - w[0, :-1] if w.shape[1] > 1 else np.array([1])
+            rs, cs = int(rows[0]), int(cols[0])
+            affine = w[0, 0] + rs * np.arange(len(w))[:, None] + cs * np.arange(w.shape[1])
+            if rs > 0 and cs > 0 and (w == affine).all() and self.unique:
+                self.strides = (int(w[0, 0]), rs, cs)
+
+    def view(self, vector: np.ndarray) -> np.ndarray:
+        """W (or its gradient) as a view of a parameter vector, when the indices allow."""
+        base, rs, cs = self.strides  # type: ignore[misc]
+        step = vector.strides[0]
+        shape, strides = self.weights.shape, (rs * step, cs * step)
+        return np.lib.stride_tricks.as_strided(vector[base:], shape, strides)
+
 
 class _Levels:
     """A program scheduled for a batch: the nodes that apply the same op at the same depth of
@@ -307,7 +326,7 @@ class _Levels:
         for step in self.steps:
             out = V[step.out]
             if isinstance(step, _MatMul):
-                W = P[on.index(step.weights)]
+                W = step.view(P) if xp is np and step.strides else P[on.index(step.weights)]
                 if xp is np:
                     np.matmul(W, V[step.xs], out=out)
                 else:
@@ -339,7 +358,9 @@ class _Levels:
             if isinstance(step, _MatMul):
                 W, X = args, V[on.index(step.xs)]
                 gW = _to_numpy(g @ X.T) if xp is not np else g @ X.T
-                if step.unique:
+                if step.strides:
+                    step.view(grads)[...] += gW
+                elif step.unique:
                     grads[step.weights] += gW
                 else:
                     np.add.at(grads, step.weights, gW)

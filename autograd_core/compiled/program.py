@@ -44,9 +44,14 @@ class _Program:
         arg_names: list[str],
         shapes: list[tuple[int, ...] | None],
         title: str,
+        rank: dict[Value, int],
     ) -> None:
         index = {node: k for k, node in enumerate(trace.order)}
-        self.params: list[Value] = []
+        # The parameters in the order `rank` gives (the compiled function's), then the others as
+        # fn first uses them: a model's layer then reads its weights as one block of a vector.
+        found = [node for node in trace.order if node.row is None and trace.is_param(node)]
+        self.params = sorted(found, key=lambda p: rank.get(p, len(rank)))
+        place = {p: i for i, p in enumerate(self.params)}
         self.rows: list[_Row] = []
         for node in trace.order:
             if node.row is not None:
@@ -54,9 +59,8 @@ class _Program:
                 self.rows.append(_Row("op", node.row, parents))
             elif node in trace.inputs:
                 self.rows.append(_Row("input", where=trace.inputs[node]))
-            elif trace.is_param(node):
-                self.rows.append(_Row("param", where=(len(self.params), 0)))
-                self.params.append(node)
+            elif node in place:
+                self.rows.append(_Row("param", where=(place[node], 0)))
             else:
                 self.rows.append(_Row("const", value=node.data))
         self.outputs = [index[o] for o in trace.outputs]

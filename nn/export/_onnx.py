@@ -24,9 +24,15 @@ DTYPES = ("float64", "float32")
 def to_onnx(model: Module, path: str | os.PathLike[str], *, dtype: str = "float64") -> Path:
     """Write `model` (an nn.MLP, Layer or Neuron) as an ONNX file and return its path.
 
-    `nn.to_onnx(model, "moons.onnx")`, then in onnxruntime:
-    `InferenceSession("moons.onnx").run(None, {"x": X})[0]` for X of shape `(batch, nin)`;
-    the output `y` has shape `(batch, nout)`. The batch dimension is dynamic.
+    >>> path = nn.to_onnx(nn.MLP(2, [3, 1], seed=0), "model.onnx")  # doctest: +SKIP
+    >>> from onnxruntime import InferenceSession  # doctest: +SKIP
+    >>> session = InferenceSession("model.onnx")  # doctest: +SKIP
+    >>> y = session.run(None, {"x": np.array([[1.0, -2.0]])})[0]  # doctest: +SKIP
+    >>> y.shape, round(float(y[0, 0]), 4)  # doctest: +SKIP
+    ((1, 1), 0.4627)
+
+    The input `x` has shape `(batch, nin)`, the output `y` shape `(batch, nout)`; the batch
+    dimension is dynamic.
 
     Each layer is a `Gemm` (weights `layers.0.neurons.w`, `[j, i]` being the nn parameter
     `layers.0.neurons.j.w.i`, and bias `layers.0.neurons.b`) and its activation node, with the

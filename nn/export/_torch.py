@@ -25,6 +25,18 @@ _HINTS = {
 def to_torch(model: Module) -> torch.nn.Sequential:
     """A float64 `torch.nn.Sequential` computing what `model` (an nn.MLP, Layer or Neuron) does.
 
+    >>> import torch  # doctest: +SKIP
+    >>> torch_model = nn.to_torch(nn.MLP(2, [3, 1], seed=0))  # doctest: +SKIP
+    >>> torch_model  # doctest: +SKIP
+    Sequential(
+      (0): Linear(in_features=2, out_features=3, bias=True)
+      (1): Tanh()
+      (2): Linear(in_features=3, out_features=1, bias=True)
+    )
+    >>> x = torch.tensor([[1.0, -2.0]], dtype=torch.float64)  # doctest: +SKIP
+    >>> round(torch_model(x).item(), 4)  # doctest: +SKIP
+    0.4627
+
     `nn.MLP(2, [16, 1])` becomes `Sequential(Linear(2, 16), Tanh(), Linear(16, 1))`: one Linear
     per layer (neuron j's weights are row j of its `weight`), then the layer's activation
     (none for "linear"). Outputs have shape `(batch, nout)`, also for a Neuron. The weights are
@@ -50,6 +62,13 @@ def to_torch(model: Module) -> torch.nn.Sequential:
 
 def from_torch(module: torch.nn.Module) -> MLP:
     """An nn.MLP computing what a PyTorch `Sequential` (or a single `Linear`) computes.
+
+    >>> import torch  # doctest: +SKIP
+    >>> layers = [torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1)]  # doctest: +SKIP
+    >>> nn.from_torch(torch.nn.Sequential(*layers))  # doctest: +SKIP
+    MLP(2 -> 3 -> 1, 13 parameters)
+      layers.0: Layer(2 -> 3, relu)
+      layers.1: Layer(3 -> 1, linear)
 
     The Sequential must be Linear layers, each followed by at most one of Tanh, ReLU, Sigmoid or
     Identity (none means linear), with every hidden layer using the same activation, as an

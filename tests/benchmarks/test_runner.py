@@ -37,6 +37,7 @@ def test_quick_run_writes_json_with_every_section(tmp_path: Path) -> None:
         "forward_backward",
         "scaling",
         "memory",
+        "scale",
         "targets",
     }
     check = results["correctness"]
@@ -48,7 +49,9 @@ def test_quick_run_writes_json_with_every_section(tmp_path: Path) -> None:
     assert results["forward_backward"]["ours"]["backward_over_forward"] > 0
     assert [row["nodes"] for row in results["scaling"]["ours"]] == [99, 999]
     assert results["memory"]["ours"]["bytes_per_node"] > 0
-    assert len(results["targets"]) == 6
+    assert len(results["targets"]) == 7  # the quick run's scale rows are too small for targets
+    assert [row["sizes"] for row in results["scale"]] == [[2, 4, 4, 1], [8, 16, 3]]
+    assert all(row["max_rel_diff"] <= 1e-12 and row["ratio"] > 0 for row in results["scale"])
     assert "compiled" not in results["forward_backward"]
     if importlib.util.find_spec("micrograd"):
         assert check["contenders"]["micrograd"]["ok"]
