@@ -101,7 +101,7 @@ class SGD(Optimizer):
         self._velocity = np.zeros(len(self.params))
 
     def _rule(self, lr: float, data: np.ndarray, grads: np.ndarray) -> np.ndarray:
-        g = grads + self.weight_decay * data
+        g = grads + self.weight_decay * data if self.weight_decay else grads
         if self.momentum:
             g = self._velocity = self.momentum * self._velocity + g
         return data - lr * g

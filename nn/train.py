@@ -329,7 +329,10 @@ class _CompiledStep:
             term = self.penalty.run(params=self.theta)
             grads, loss = grads + term.grads, loss + term.value
         n = len(self.optimizer.params)
-        self.theta[:n] = self.optimizer.update(self.theta[:n], grads[:n])
+        if n == len(self.theta):
+            self.theta = self.optimizer.update(self.theta, grads)
+        else:
+            self.theta[:n] = self.optimizer.update(self.theta[:n], grads[:n])
         self.grads, self.synced = grads, False
         if not self.want_outputs:
             return loss, []

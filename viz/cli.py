@@ -13,6 +13,7 @@ import keyword
 import math
 import subprocess
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
@@ -118,7 +119,9 @@ def parse_expression(text: str, names: Sequence[str]) -> ast.Expression:
     if not text.strip():
         raise RejectedExpression("the expression is empty")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # "\}" in a string: the user's text, not ours to warn on
+            warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
         raise RejectedExpression(f"invalid syntax: {error.msg} (column {error.offset})") from None
     except (RecursionError, MemoryError, ValueError) as error:

@@ -203,7 +203,10 @@ class CompiledFunction:
             with np.errstate(all="ignore"):
                 if levels is not None:
                     out, g_inputs, g_params = levels.run(group.inputs, values, seed, group.size)
-                    grads[program.slots] += g_params
+                    if len(groups) == 1 and _covers(program.slots, len(grads)):  # fresh: keep it
+                        grads = g_params
+                    else:
+                        grads[program.slots] += g_params
                 else:
                     floats = values.tolist()  # one example: the engine's numbers, bit for bit
                     out, g_inputs, g_params = program.forward_backward(*group.inputs, floats, seed)
@@ -519,6 +522,11 @@ def _span(idx: np.ndarray) -> slice | np.ndarray:
     if len(idx) and (idx == np.arange(idx[0], idx[0] + len(idx))).all():
         return slice(int(idx[0]), int(idx[0]) + len(idx))
     return idx
+
+
+def _covers(slots: slice | np.ndarray, n: int) -> bool:
+    """Whether `slots` is every one of `n` parameters, in order."""
+    return isinstance(slots, slice) and slots == slice(0, n)
 
 
 def _scalar(x: Any) -> float:

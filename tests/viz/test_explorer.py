@@ -297,7 +297,6 @@ def test_dragging_the_slider_in_jupyterlab(chromium: Any, jupyterlab: Lab) -> No
 
 def test_replay_uses_each_nodes_own_op_row_so_every_op_is_exact() -> None:
     from autograd_core import topological_order
-
     from viz.explorer import replay
 
     x = Value(0.7, label="x")

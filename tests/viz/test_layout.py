@@ -361,4 +361,3 @@ def test_an_edge_the_layout_program_loses_is_reported(renderer: None) -> None:
     with pytest.warns(UserWarning, match=r"could not route 1 edge\(s\) \(s1 -> s0\)"):
         svg = graph.pipe(encoding="utf-8")
     assert svg.rstrip().endswith("</svg>") and svg.count('class="node"') > 100
-

@@ -98,16 +98,38 @@ L_nudged, _ = build(a=2.0 + h)
 print(f"(L(a + h) - L(a)) / h = {(L_nudged.data - L.data) / h:+.6f}")
 print(f"a.grad               = {v['a'].grad:+.6f}")
 
+# %% [markdown]
+# $L$ is a straight line in $a$, so its tangent is the line itself and a plot of it shows
+# nothing. A curved function of $a$ shows what a slope is: $M = \tanh(L / 8)$. One more
+# `backward()` gives its slope, and the chain rule says what it must be: $\partial L/\partial a$
+# times tanh's local derivative $1 - M^2$, times $1/8$.
+
+
 # %%
-a_values = np.linspace(-1, 5, 61)
+def curve(a):
+    L, leaves = build(a=a)
+    M = (L / 8).tanh()
+    M.label = "M"
+    return M, leaves
+
+
+M, leaves = curve(2.0)
+M.backward()
+slope = leaves["a"].grad
+print(f"dM/da = {slope:+.6f}; chain rule: {v['a'].grad:+g} * (1 - M^2) / 8 = "
+      f"{v['a'].grad * (1 - M.data**2) / 8:+.6f}")  # fmt: skip
+assert abs(slope - v["a"].grad * (1 - M.data**2) / 8) < 1e-12
+
+a_values = np.linspace(-2, 6, 81)
 fig, ax = plt.subplots(figsize=(6, 4))
-ax.plot(a_values, [build(a=x)[0].data for x in a_values], label="L as a function of a")
-a0 = v["a"].data
-ax.plot(a_values, L.data + v["a"].grad * (a_values - a0), "--",
-        label=f"tangent at a = {a0:g}, slope a.grad = {v['a'].grad:g}")  # fmt: skip
-ax.plot([a0], [L.data], "o", color="black")
+ax.plot(a_values, [curve(x)[0].data for x in a_values], label="M = tanh(L / 8) as a function of a")
+a0 = 2.0
+ax.plot(a_values, M.data + slope * (a_values - a0), "--",
+        label=f"tangent at a = {a0:g}: slope dM/da = {slope:.3f}")  # fmt: skip
+ax.plot([a0], [M.data], "o", color="black")
+ax.set_ylim(-1.1, 1.1)
 ax.set_xlabel("a")
-ax.set_ylabel("L")
+ax.set_ylabel("M")
 ax.legend()
 plt.show()
 
@@ -123,7 +145,7 @@ plt.show()
 
 # %%
 explorer = viz.explore(L)
-explorer
+display(explorer)
 
 # %% [markdown]
 # The same from Python: `explorer.set(a=3.0)` does what dragging the slider does. $L$ is

@@ -84,7 +84,7 @@ plt.show()
 
 # %%
 explorer = viz.explore(o)
-explorer
+display(explorer)
 
 # %% [markdown]
 # From Python, `set` moves a slider. With $b = 10$, and more so with $b = 20$, the neuron

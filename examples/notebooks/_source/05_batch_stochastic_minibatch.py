@@ -37,12 +37,16 @@ print(f"{len(X)} examples, {EPOCHS} epochs per mode, learning rate {LR}")
 # %% [markdown]
 # The model, one example's loss, drawn with each neuron collapsed to one box. Every mode
 # builds this graph for every example; they differ in when they stop to update the weights.
+# The example drawn is the first the untrained model gets wrong enough to have a loss (a
+# hinge loss of 0 would give every gradient 0: nothing to learn from that example).
 
 # %%
 model = nn.MLP(2, [8, 8, 1], seed=SEED)
 print(model)
-loss = nn.hinge(model(X[0]), y[0])
+i = next(i for i in range(len(X)) if nn.hinge(model(X[i]), y[i]).data > 0)
+loss = nn.hinge(model(X[i]), y[i])
 loss.backward()
+print(f"example {i}: hinge loss {loss.data:.4f}")
 viz.draw_dot(loss, collapse=4)
 
 # %% [markdown]

@@ -30,15 +30,16 @@ from autograd_core import Value, graph_stats, no_grad
 # A one-hidden-layer tanh network, $\hat y = \sum_j v_j \tanh(\sum_i u_{ji} x_i + b_j) + c$,
 # with 2 inputs and $h$ hidden units, so $w = 4h + 1$ weights. The loss is the mean squared
 # error over $m$ examples. Everything is plain `Value`s, so nothing but the engine is timed.
+# Each weight is labelled with its name in the formula (`u01` is $u_{01}$), for the drawing.
 
 
 # %%
 def make_model(hidden, seed=0):
     rng = np.random.default_rng(seed)
-    u = [[Value(rng.normal()) for _ in range(2)] for _ in range(hidden)]
-    b = [Value(0.0) for _ in range(hidden)]
-    v = [Value(rng.normal() / hidden**0.5) for _ in range(hidden)]
-    c = Value(0.0)
+    u = [[Value(rng.normal(), f"u{j}{i}") for i in range(2)] for j in range(hidden)]
+    b = [Value(0.0, f"b{j}") for j in range(hidden)]
+    v = [Value(rng.normal() / hidden**0.5, f"v{j}") for j in range(hidden)]
+    c = Value(0.0, "c")
     return u, b, v, c
 
 
@@ -67,14 +68,20 @@ def make_data(m, seed=0):
 model = make_model(hidden=2)
 X, y = make_data(1)
 print("weights:", len(parameters(model)))
-one_example = loss_fn(model, X, y)
+(x1, x2), target = X[0], y[0]
+inputs = [Value(x1, "x1"), Value(x2, "x2")]  # labelled for the drawing; plain numbers elsewhere
+one_example = loss_fn(model, [inputs], [Value(target, "y")])
 print(graph_stats(one_example))
+print("nodes with plain numbers for x and y:", graph_stats(loss_fn(model, X, y)).nodes)
 viz.draw_dot(one_example, show_grad=False)  # no backward() yet
 
 # %% [markdown]
 # That is the whole computation for one example and two hidden units. Every box is a node
 # the forward pass creates, and every arrow is one multiply-add the backward pass does
-# (`parent.grad += local * node.grad`).
+# (`parent.grad += local * node.grad`). The weights and the example ($x_1$, $x_2$ and its
+# target $y$) are the labelled leaves; the two grey boxes are constants, the 0 that `sum`
+# starts from and the $m = 1$ that the mean divides by. The timed runs below pass plain
+# numbers, and a number becomes a new constant leaf at each use: a few more nodes, as printed.
 #
 # ## Measuring one step
 #

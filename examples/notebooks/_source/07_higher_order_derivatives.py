@@ -20,7 +20,7 @@ import numpy as np
 from IPython.display import Markdown, display
 
 import viz
-from autograd_core import Value, grad, graph_stats
+from autograd_core import Value, grad, gradients, graph_stats
 
 # %% [markdown]
 # ## 1. Grad of grad
@@ -55,13 +55,26 @@ for name, engine, by_hand in rows:
 # How does it work? `grad(f)(x)` runs `f`, then a backward pass in *create-graph* mode: each
 # local derivative is re-evaluated from the op table on `Value`s (for `sin` the rule is
 # `cos(x)`), and each `parent.grad += local * grad` is recorded as ordinary `*` and `+` nodes.
-# Here is the graph of $f'(x)$ at the same point $x_0$: the forward pass of $f$ is in it,
-# because $f'$ depends on values computed there.
+# Here is the graph of $f'(x)$ at the same point $x_0$. `grad(f)` does the steps below in one
+# call; written out, the input, the result and the seed of the backward pass can carry labels.
 
 # %%
-d = df(x0)
+x = Value(x0, label="x")
+y = f(x)
+y.label = "f"
+seed = Value(1.0, label="seed")  # df/df = 1, where every backward pass starts
+d = gradients(y, seed, create_graph=True)[x]
+d.label = "f'"
+assert d.data == df(x0).data
 print(graph_stats(d))
 viz.draw_dot(d, show_grad=False)
+
+# %% [markdown]
+# Read it from the top. Of the forward pass of $f$, only what the derivative rules use is in
+# it: $\cos x$ (the rule of $\sin$) and $x^2$ (the rule of $x^3$); $f$'s own value is not. The
+# grey boxes are constants the rules bring in: the $3$ of $3x^2$, the $2$ of $2x$, and the
+# $\pm 1$ local derivatives of `+` and `-`, each multiplied by the gradient arriving from $f$,
+# which starts as the seed.
 
 # %% [markdown]
 # Each derivative's graph is bigger than the last, since it contains the one before it:

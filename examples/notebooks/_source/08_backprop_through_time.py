@@ -62,17 +62,26 @@ print(model.named_parameters())
 # %% [markdown]
 # ## The unrolled graph
 #
-# One sequence of four steps, its squared error, and the backward pass. Each dashed box is one
-# time step (its `name_scope`). The weights $a$ and $u$ sit outside the boxes with an arrow
-# into every step: one weight, used four times.
+# One sequence of four steps, its squared error, and the backward pass. Drawn with
+# `collapse=1`, each time step (its `name_scope`, `t1` to `t4`) is one box showing its output
+# $h_t$: its value and its gradient. The weights $a$ and $u$ have an arrow into every step: one
+# weight, used four times.
 
 # %%
 X4, y4 = make_sequences(1, 4, seed=1)
 y, states = model(X4[0])
-loss = (y - y4[0]) ** 2
+loss = (y - Value(y4[0], "target")) ** 2
 loss.label = "loss"
 loss.backward()
-viz.draw_dot(loss)
+viz.draw_dot(loss, collapse=1)
+
+# %% [markdown]
+# Opening one step shows the unit inside it: the products $a \cdot h_3$ and $u \cdot x_4$,
+# their sum and the $\tanh$ that gives $h_4$. The other steps stay collapsed (`collapse`
+# also takes a list of the scopes to close):
+
+# %%
+viz.draw_dot(loss, collapse=["t1", "t2", "t3"])
 
 # %% [markdown]
 # ### A shared weight's gradient is a sum over time
