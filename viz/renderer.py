@@ -317,6 +317,9 @@ def find_renderer(backend: str | None = None, format: str = "svg") -> Renderer:
     )
 
 
+_OUTFILE_ONLY = {"outfile", "format", "engine", "quiet", "raise_if_result_exists"}
+
+
 class Digraph(graphviz.Digraph):  # type: ignore[misc]
     """A graphviz.Digraph whose pipe(), render() and Jupyter display need no `dot` on PATH.
 
@@ -403,6 +406,19 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
             return self._run(engine, format, source, quiet, **options).decode(encoding)
 
         return pipe_lines_string
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        """graphviz.Digraph.render; `render(outfile="graph.png")` writes only graph.png (graphviz
+        would also save the DOT source beside it, as graph.gv, replacing any such file)."""
+        if args or not set(kwargs) <= _OUTFILE_ONLY or kwargs.get("outfile") is None:
+            return str(super().render(*args, **kwargs))
+        out = Path(kwargs["outfile"])
+        if kwargs.get("raise_if_result_exists") and out.exists():
+            raise graphviz.FileExistsError(f"output file exists: {os.fspath(out)!r}")
+        format = kwargs.get("format") or _rendering.get_format(out, format=None)
+        quiet = bool(kwargs.get("quiet", False))
+        out.write_bytes(self.pipe(format=format, engine=kwargs.get("engine"), quiet=quiet))
+        return os.fspath(out)
 
     @property
     def _render(self) -> Callable[..., str]:

@@ -215,7 +215,8 @@ class CompiledFunction:
                         g = _stack(g_params)  # (parameters, rows) over a batch, else (parameters,)
                         grads[program.slots] += g.sum(axis=1) if g.ndim == 2 else g
             results.append(out)
-            total += float(np.sum(np.broadcast_to(out[0], (group.size,))))
+            loss = out[0] if _full(out[0], group.size) else np.broadcast_to(out[0], group.size)
+            total += float(loss.sum())
             if input_grads:
                 self._add_input_grads(g_args, g_inputs, group, batch, batched)
         value = total / batch if batch is not None and self.reduction == "mean" else total
@@ -540,6 +541,8 @@ def _gather(
     """Each output in batch order: a float for one example, else an array over the batch."""
     if batch is None:
         return tuple(_scalar(o) for o in results[0])
+    if len(groups) == 1 and groups[0].rows is None and all(_full(o, batch) for o in results[0]):
+        return tuple(results[0])  # already one array per output, in batch order
     outputs = []
     for k in range(len(results[0])):
         full = np.empty(batch)
@@ -547,6 +550,11 @@ def _gather(
             full[slice(None) if group.rows is None else group.rows] = out[k]
         outputs.append(full)
     return tuple(outputs)
+
+
+def _full(out: Any, batch: int) -> bool:
+    """Whether `out` is already one number per example (not a constant's float or 0-d array)."""
+    return isinstance(out, np.ndarray) and out.shape == (batch,)
 
 
 def _stack(grads: list[Any]) -> np.ndarray:

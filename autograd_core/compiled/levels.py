@@ -53,6 +53,9 @@ class _On:
         return step.function if self.xp is np else batch_function(step.op, self.xp)
 
 
+_NUMPY = _On(np, [])
+
+
 class _Scatter:
     """`G[idx] += contrib`, also right when idx names a row several times (a node with several
     users in one step): those contributions are summed first."""
@@ -144,9 +147,11 @@ class _MatMul:
     def view(self, vector: np.ndarray) -> np.ndarray:
         """W (or its gradient) as a view of a parameter vector, when the indices allow."""
         base, rs, cs = self.strides  # type: ignore[misc]
+        (n, k), end = self.weights.shape, base + rs * len(self.weights)
+        if rs % cs == 0 and rs >= cs * k and end <= len(vector):  # plain slicing: quicker
+            return vector[base:end].reshape(n, rs)[:, : cs * k : cs]
         step = vector.strides[0]
-        shape, strides = self.weights.shape, (rs * step, cs * step)
-        return np.lib.stride_tricks.as_strided(vector[base:], shape, strides)
+        return np.lib.stride_tricks.as_strided(vector[base:], (n, k), (rs * step, cs * step))
 
 
 class _Levels:
@@ -310,7 +315,7 @@ class _Levels:
         input gradients or None, parameter gradients summed over the batch). The batch's
         arrays are `xp`'s (numpy, or an Array API library's such as torch, on its device);
         the parameters and their gradients stay numpy vectors."""
-        on = _On(xp, inputs)
+        on = _NUMPY if xp is np else _On(xp, inputs)
         V = xp.empty((self.size, size), dtype=xp.float64, device=on.device)
         for arg, elements, rows in self.inputs:
             a = inputs[arg]

@@ -74,6 +74,11 @@ def test_digraph_render_and_jupyter_hooks(no_dot: str, tmp_path: Path) -> None:
     graph = draw_dot(reuse())
     out = graph.render(outfile=tmp_path / "out.png")
     assert Path(out) == tmp_path / "out.png" and png_size(Path(out).read_bytes())[0] > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png"]  # no DOT file beside it
+    (tmp_path / "mine.gv").write_text("the user's own file")
+    assert graph.render(outfile=tmp_path / "mine.svg").endswith("mine.svg")
+    assert (tmp_path / "mine.gv").read_text() == "the user's own file"  # left as it was
+    assert "<svg" in (tmp_path / "mine.svg").read_text()
     out = graph.render(filename="plain", directory=tmp_path)  # format defaults to svg
     assert Path(out) == tmp_path / "plain.svg" and "<svg" in Path(out).read_text()
     with pytest.raises(graphviz.FileExistsError):
