@@ -151,18 +151,17 @@ class CompiledFunction:
     def __call__(self, *args: Any) -> Any:
         """fn's outputs: floats for one example, arrays over a batch (a tuple for several)."""
         if (xp := namespace(*args)) is not np:
-            outputs = self._on_library(xp, args, None, False, None).outputs
-            return outputs
+            return self._on_library(xp, args, None, False, None).outputs
         batch, batched, groups = self._split(args)
         results = []
         for group in groups:
-            params = [p._data for p in group.program.params]
+            values = _values(group.program, None)
             levels = self._scheduled(group.program, batch, input_grads=False)
             with np.errstate(all="ignore"):  # the ops raise clear errors themselves
                 if levels is not None:
-                    out = levels.run(group.inputs, np.array(params), None, group.size)[0]
+                    out = levels.run(group.inputs, values, None, group.size)[0]
                 else:
-                    out = group.program.forward(*group.inputs, params)
+                    out = group.program.forward(*group.inputs, values.tolist())
                     out = out if len(group.program.outputs) > 1 else (out,)
             results.append(out)
         outputs = _gather(groups, results, batch)
@@ -194,10 +193,7 @@ class CompiledFunction:
         results = []
         for group in groups:
             program = group.program
-            if params is None:
-                values = np.array([p._data for p in program.params])
-            else:
-                values = params[program.slots]
+            values = _values(program, params)
             seed = scale if batch is None else np.full(group.size, scale)
             levels = self._scheduled(program, batch, input_grads)
             with np.errstate(all="ignore"):
@@ -243,9 +239,7 @@ class CompiledFunction:
         sequential to gain."""
         if self.backend == "lines" or (batch is None and self.backend != "levels"):
             return None
-        if input_grads not in program.levels:
-            program.levels[input_grads] = _Levels(program, input_grads)
-        levels = program.levels[input_grads]
+        levels = _schedule(program, input_grads)
         if self.backend == "auto" and 2 * len(levels.steps) > levels.n_ops:
             return None
         return levels
@@ -279,14 +273,7 @@ class CompiledFunction:
                 )
             flat = xp.reshape(a, (size, -1)).T if batched else xp.reshape(a, (-1,))
             inputs.append(flat[0] if batched and shape == () else flat if shape else a)
-        if input_grads not in program.levels:
-            program.levels[input_grads] = _Levels(program, input_grads)
-        levels = program.levels[input_grads]
-        values = (
-            params[program.slots]
-            if params is not None
-            else np.array([p._data for p in program.params])
-        )
+        levels, values = _schedule(program, input_grads), _values(program, params)
         scale = 1.0 / size if self.reduction == "mean" else 1.0
         with np.errstate(all="ignore"):
             seeds = None if seed is None else np.full(size, scale)
@@ -304,7 +291,7 @@ class CompiledFunction:
                 for g in elements
             ]
             g_args[i] = xp.reshape(xp.stack(rows, axis=1), (size, *(shape or ())))
-        value = float(xp.sum(out[0])) * (scale if self.reduction == "mean" else 1.0)
+        value = float(xp.sum(out[0])) * scale
         outputs = tuple(out)
         return Result(value, grads, tuple(g_args), outputs if len(outputs) > 1 else outputs[0])
 
@@ -516,6 +503,19 @@ def _row(x: Any, b: int) -> Any:
 def _close(a: float, b: float, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
     a, b = float(a), float(b)
     return _same(a, b) or abs(a - b) <= atol + rtol * max(abs(a), abs(b))
+
+
+def _values(program: _Program, params: np.ndarray | None) -> np.ndarray:
+    """The numbers of `program.params`: from the vector `params`, else their `.data`."""
+    return np.array([p._data for p in program.params]) if params is None else params[program.slots]
+
+
+def _schedule(program: _Program, input_grads: bool) -> _Levels:
+    """`program`'s level schedule (with or without the inputs' gradients), made on first use."""
+    if input_grads not in program.levels:
+        program.levels[input_grads] = _Levels(program, input_grads)
+    levels: _Levels = program.levels[input_grads]
+    return levels
 
 
 def _span(idx: np.ndarray) -> slice | np.ndarray:
