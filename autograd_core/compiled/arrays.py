@@ -67,45 +67,46 @@ def math_of(xp: Any) -> Any:
 ARRAYS = math_of(np)
 """The namespace `m` on numpy arrays."""
 
-# Fast batch forms: `form(xp, *arrays)`. An op without one still runs, an element at a time.
-_FORMS: dict[str, Callable[..., Array]] = {
+# Fast batch forms, `form(xp, *arrays)`: an op without one still runs, an element at a time.
+# Ops whose float form never raises on finite inputs: their batch form needs no check.
+_TOTAL: dict[str, Callable[..., Array]] = {
     "add": lambda xp, a, b: a + b,
     "sub": lambda xp, a, b: a - b,
     "mul": lambda xp, a, b: a * b,
-    "div": lambda xp, a, b: a / b,
     "neg": lambda xp, a: -a,
     "id": lambda xp, a: a + 0.0,
-    "exp": lambda xp, a: xp.exp(a),
-    "log": lambda xp, a: xp.log(a),
-    "log1p": lambda xp, a: xp.log1p(a),
     "tanh": lambda xp, a: xp.tanh(a),
     "sigmoid": lambda xp, a: math_of(xp).sigmoid(a),
     "relu": lambda xp, a: xp.maximum(a, 0.0) + 0.0,  # + 0.0: relu(-0.0) is 0.0, as on floats
     "sin": lambda xp, a: xp.sin(a),
     "cos": lambda xp, a: xp.cos(a),
-    "sqrt": lambda xp, a: xp.sqrt(a),
     "abs": lambda xp, a: xp.abs(a),
     "maximum": lambda xp, a, b: xp.maximum(a, b),
     "softplus": lambda xp, a: xp.maximum(a, 0.0) + xp.log1p(xp.exp(-xp.abs(a))),
+}
+# Ops whose float form can raise: a non-finite result from finite inputs is that error.
+_PARTIAL: dict[str, Callable[..., Array]] = {
+    "div": lambda xp, a, b: a / b,
+    "exp": lambda xp, a: xp.exp(a),
+    "log": lambda xp, a: xp.log(a),
+    "log1p": lambda xp, a: xp.log1p(a),
+    "sqrt": lambda xp, a: xp.sqrt(a),
     # x ** y needs x > 0 (d/dy is log x): other bases become nan, which the check reports.
     "pow_value": lambda xp, a, b: xp.pow(xp.where(a > 0, a, xp.nan), b),
 }
-# Ops whose float form never raises on finite inputs: their batch form needs no check.
-_NEVER_RAISE = {"add", "sub", "mul", "neg", "id", "tanh", "sigmoid", "relu", "sin", "cos", "abs"}
-_NEVER_RAISE |= {"maximum", "softplus"}
 
 
 def batch_function(op: ops.Op, xp: Any = np) -> Callable[..., Any]:
     """`op`'s batch form on `xp`'s arrays, chosen once: the library's where it has one, with
     the float form's errors where it can raise (see `batch_value`), else one element at a time."""
-    form = _FORMS.get(op.name)
+    if (total := _TOTAL.get(op.name)) is not None:
+        return lambda *args: total(xp, *args)
+    form = _PARTIAL.get(op.name)
     if op.n is not None:
         n = op.n
         form = lambda xp, a: xp.pow(xp.where((a != 0) | (n >= 0), a, xp.nan), n)  # noqa: E731
     if form is None:
         return lambda *args: _elementwise(op, args, xp)
-    if op.name in _NEVER_RAISE:
-        return lambda *args: form(xp, *args)
     return lambda *args: _checked(op, form, args, xp)
 
 
