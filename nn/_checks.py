@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable, Collection
 from typing import Any
 
 import numpy as np
@@ -24,13 +25,43 @@ def is_number(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
+def finite_float(v: object, what: str) -> float:
+    """`v` as a float: a real number (not a bool) that is finite. Else TypeError, or ValueError
+    (an int too large for a float included: never an OverflowError). Callers with messages of
+    their own catch these and say it their way."""
+    if type(v) is float and math.isfinite(v):  # the common case, without the ABC check
+        return v
+    if not is_number(v):
+        raise TypeError(f"{what} must be a number, got {type(v).__name__}")
+    try:
+        x = float(v)  # type: ignore[arg-type]
+    except OverflowError:
+        raise ValueError(f"{what} is too large for a float ({_digits(v)})") from None
+    if not math.isfinite(x):
+        raise ValueError(f"{what} must be finite, got {x!r}")
+    return x
+
+
 def finite_nonnegative(x: object, what: str) -> float:
-    if not is_number(x):
-        raise TypeError(f"{what} must be a number, got {type(x).__name__}: {x!r}")
-    number = float(x)  # type: ignore[arg-type]
-    if not 0 <= number < math.inf:
+    try:
+        number = finite_float(x, what)
+    except TypeError:
+        raise TypeError(f"{what} must be a number, got {type(x).__name__}: {x!r}") from None
+    except ValueError:
+        number = math.nan  # nan, inf or an int too large for a float: refused below
+    if not number >= 0:
         raise ValueError(f"{what} must be a finite number >= 0, got {x!r}")
     return number
+
+
+def mismatch(
+    missing: Collection[str], unexpected: Collection[str], show: Callable[[Any], str]
+) -> str:
+    """`missing 'a', 'b'; unexpected 'c'`: how two sets of names differ, each group as `show`
+    writes it, for an error message."""
+    wrong = [f"missing {show(missing)}"] if missing else []
+    wrong += [f"unexpected {show(unexpected)}"] if unexpected else []
+    return "; ".join(wrong)
 
 
 def rows(data: object, what: str) -> list[Any]:
@@ -45,17 +76,7 @@ def rows(data: object, what: str) -> list[Any]:
         )
     width: int | None = None
     for i, sample in enumerate(data):
-        if isinstance(sample, np.ndarray):
-            if sample.ndim > 1:
-                raise ValueError(f"{what}[{i}] has shape {sample.shape}; a sample is a flat vector")
-            sample = sample.tolist()
-        if isinstance(sample, (list, tuple)):
-            for j, x in enumerate(sample):
-                _finite_element(x, f"{what}[{i}][{j}]", what)
-            n = len(sample)
-        else:
-            _finite_element(sample, f"{what}[{i}]", what)
-            n = -1  # a single number
+        n = check_sample(sample, f"{what}[{i}]", what)
         if width is None:
             width = n
         elif n != width:
@@ -64,6 +85,21 @@ def rows(data: object, what: str) -> list[Any]:
                 "must have the same length"
             )
     return list(data)
+
+
+def check_sample(sample: object, where: str, what: str) -> int:
+    """Check one sample `where` (`X[3]`) of `what`: a finite number, or a flat list/tuple/array
+    of finite numbers (or Values). Its width: the length of a vector, -1 for a single number."""
+    if isinstance(sample, np.ndarray):
+        if sample.ndim > 1:
+            raise ValueError(f"{where} has shape {sample.shape}; a sample is a flat vector")
+        sample = sample.tolist()
+    if isinstance(sample, (list, tuple)):
+        for j, x in enumerate(sample):
+            _finite_element(x, f"{where}[{j}]", what)
+        return len(sample)
+    _finite_element(sample, where, what)
+    return -1  # a single number
 
 
 def _array_rows(data: np.ndarray, what: str) -> list[Any]:
@@ -89,18 +125,22 @@ _FIX = "the data must be finite; drop or fill the samples with nan or inf before
 
 def _finite_element(x: object, where: str, what: str) -> None:
     number = x.data if isinstance(x, Value) else x
-    if not is_number(number):
+    try:
+        finite_float(number, where)
+    except TypeError:
         raise TypeError(
             f"{where} is {type(x).__name__} {x!r:.40}; {what} must hold numbers "
             "(a sample is a number or a flat list of numbers)"
-        )
-    try:
-        finite = math.isfinite(number)  # type: ignore[arg-type]
-    except OverflowError:  # an int too large for a float
-        finite = False
-    if not finite:
-        raise ValueError(f"{where} is {number!r:.40}: {_FIX}")
+        ) from None
+    except ValueError:
+        raise ValueError(f"{where} is {number!r:.40}: {_FIX}") from None
 
 
 def _shape(n: int | None) -> str:
     return "a single number" if n == -1 else f"a vector of {n}"
+
+
+def _digits(v: object) -> str:
+    if isinstance(v, int):
+        return f"about {int(v.bit_length() * math.log10(2)) + 1} digits"
+    return repr(v)[:40]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._checks import is_number
+from ._checks import check_sample, is_number
 
 if TYPE_CHECKING:
     from .train import History
@@ -102,6 +102,7 @@ class TrainingRun:
             raise ValueError(f"add() needs a sample of {width} numbers like the others, got {x!r}")
         if not all(is_number(v) for v in x):
             raise TypeError(f"add() needs a sample of numbers, got {x!r}")
+        check_sample(list(x), f"X[{len(self.X)}]", "X")  # finite, as fit checks X
         self.X.append([float(v) for v in x])
         self.y.append(target)
 

@@ -17,6 +17,7 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -245,7 +246,7 @@ class LossSpec:
     labels: Callable[[np.ndarray], np.ndarray] | None = None
     to_label: Callable[[object], object] | None = None
 
-    @property
+    @cached_property
     def predict(self) -> Callable[[object], object] | None:
         """How one model output (a Value, a number or a list of them) becomes a label."""
         if self.to_label is not None or self.labels is None:
@@ -285,7 +286,7 @@ def check_targets(
             softmax_cross_entropy([output], [0])  # raises the one-Value explanation
         k = len(output)  # type: ignore[arg-type]
         for i, t in enumerate(targets):
-            if isinstance(t, bool) or not isinstance(t, numbers.Integral):
+            if not _is_class(t):
                 raise TypeError(
                     f"y[{i}] is {t!r}, but softmax_cross_entropy targets are int class indices "
                     "(convert labels with y.astype(int))"

@@ -4,8 +4,6 @@ parameters and submodules, names them, scopes their Values for drawings, and sav
 
 from __future__ import annotations
 
-import math
-import numbers
 import os
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar, Token
@@ -13,6 +11,8 @@ from types import MethodType
 from typing import Any, NoReturn, TypeVar, overload
 
 from autograd_core import Value, name_scope
+
+from ._checks import finite_float, mismatch
 
 _running: ContextVar[Module | None] = ContextVar("nn_running_module", default=None)
 _structure = [0]  # bumped whenever a public attribute of any Module is set: caches check it
@@ -162,14 +162,21 @@ class Module:
 
     def _name_of(self, module: Module) -> str | None:
         """The name of a submodule (`hidden`, `blocks.2`), None if it is not one. Cached per
-        structure version; a miss rebuilds it (a submodule appended to a list since)."""
-        cache: tuple[int, dict[int, tuple[Module, str]]] | None = vars(self).get("_names")
-        hit = cache[1].get(id(module)) if cache and cache[0] == _structure[0] else None
+        structure version, misses too: a module not in the cache rebuilds it once (it may be a
+        submodule appended to a list since), and the answer is kept until the version changes."""
+        version = _structure[0]
+        cache: tuple[int, dict[int, tuple[Module, str | None]]] | None = vars(self).get("_names")
+        if cache is None or cache[0] != version:
+            cache = (version, {})
+            object.__setattr__(self, "_names", cache)
+        names = cache[1]
+        hit = names.get(id(module))
         if hit is None or hit[0] is not module:
-            names = {id(m): (m, name) for name, m in self.named_modules()[1:]}
-            object.__setattr__(self, "_names", (_structure[0], names))
+            names.update({id(m): (m, name) for name, m in self.named_modules()[1:]})
             hit = names.get(id(module))
-        return hit[1] if hit is not None and hit[0] is module else None
+            if hit is None or hit[0] is not module:  # not a submodule: remember that too
+                hit = names[id(module)] = (module, None)
+        return hit[1]
 
     # --- state --------------------------------------------------------------------------------
 
@@ -192,13 +199,11 @@ class Module:
         missing = [n for n in names if n not in state]
         unexpected = [n for n in state if n not in known]
         if missing or unexpected:
-            wrong = [f"missing {_few(missing)}"] if missing else []
-            wrong += [f"unexpected {_few(unexpected)}"] if unexpected else []
             raise ValueError(
                 f"state does not match {type(self).__name__} with {len(names)} parameters: "
-                + "; ".join(wrong)
+                + mismatch(missing, unexpected, _few)
             )
-        values = [_finite_float(state[name], f"parameter {name!r}") for name in names]
+        values = [finite_float(state[name], f"parameter {name!r}") for name in names]
         for (_, p), v in zip(named, values):
             p.data = v
 
@@ -214,19 +219,6 @@ class Module:
         save(self, path)
 
     load = _LoadMethod()
-
-
-def _finite_float(v: object, what: str) -> float:
-    """`v` as a float: a real number (not a bool) that is finite, else TypeError/ValueError."""
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(f"{what} must be a number, got {type(v).__name__}")
-    try:
-        x = float(v)
-    except OverflowError:
-        raise ValueError(f"{what} is too large for a float ({_digits(v)})") from None
-    if not math.isfinite(x):
-        raise ValueError(f"{what} must be finite, got {x!r}")
-    return x
 
 
 def _scope_attribute(name: str, value: object) -> None:
@@ -298,12 +290,6 @@ class Outputs(list[Value]):
             f"this is a list of {n} output Values, not a Value: take one (outputs[0].{name}) "
             f"or each ([v.{name} for v in outputs])"
         )
-
-
-def _digits(v: object) -> str:
-    if isinstance(v, int):
-        return f"about {int(v.bit_length() * math.log10(2)) + 1} digits"
-    return repr(v)[:40]
 
 
 def _few(names: list[str], n: int = 3) -> str:

@@ -10,13 +10,13 @@ e.g. `lambda k: 1.0 - 0.9 * k / 100` (micrograd's demo).
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from autograd_core import Value
 
+from ._checks import finite_float
 from .module import Module
 
 LearningRate = float | Callable[[int], float]
@@ -46,12 +46,16 @@ class Optimizer:
         if not callable(self.lr):
             return self.lr
         lr = self.lr(self.steps)
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= lr < math.inf:
+        try:
+            number = finite_float(lr, "lr")
+        except (TypeError, ValueError):  # not a number, nan, inf, an int too large for a float
+            number = math.nan
+        if not number >= 0:
             raise ValueError(
                 f"the learning-rate schedule gave {lr!r} at step {self.steps}; "
                 "it must return a finite number >= 0"
             )
-        return float(lr)
+        return number
 
     def step(self) -> None:
         """Update every parameter from its current `.grad`."""
@@ -171,9 +175,13 @@ def _check_params(params: Iterable[Value] | Module) -> list[Value]:
 
 def _check_number(x: object, name: str, low: float, high: float = math.inf) -> float:
     """A finite real in [low, high) (high excluded only when finite)."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(x).__name__}: {x!r}")
-    if not low <= float(x) < high:  # also refuses nan and inf
+    try:
+        number = finite_float(x, name)
+    except TypeError:
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}: {x!r}") from None
+    except ValueError:
+        number = math.nan  # nan, inf or an int too large for a float: refused below
+    if not low <= number < high:
         bound = f"in [{low:g}, {high:g})" if high < math.inf else f">= {low:g} and finite"
         raise ValueError(f"{name} must be {bound}, got {x!r}")
-    return float(x)
+    return number

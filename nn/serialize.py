@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ._checks import mismatch
 from .layers import MLP, Layer, Neuron
 from .module import Module, PathArg
 
@@ -193,8 +194,6 @@ def build(cls: type[M], path: PathArg, *, max_bytes: int = MAX_FILE_BYTES) -> M:
             f"{shown} holds a {name} saved without its constructor arguments ({name} has no "
             f"get_config()): build it ({name}(...)) and call model.load(path)"
         )
-    if not isinstance(config, dict):
-        raise ValueError(f"{shown} is corrupt: 'config' must be an object, got {config!r:.80}")
     counter = next((c for base, c in _COUNTERS.items() if cls.__init__ is base.__init__), None)
     if counter is not None:
         expected = counter(config, shown)
@@ -240,12 +239,14 @@ def _load_state(module: Module, doc: dict[str, Any], shown: str) -> None:
 # --- reading and checking a file --------------------------------------------------------------
 
 
-def _path(path: object) -> str:
+def _path(path: object, needs: str = "a model file path must be a str or a Path") -> str:
+    """`path` as a str: a str or a PathLike of one (not bytes), not empty and without a NUL
+    byte. Else TypeError (`needs`, got what) or ValueError."""
     if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"a model file path must be a str or a Path, got {type(path).__name__}")
+        raise TypeError(f"{needs}, got {type(path).__name__}")
     shown = os.fspath(path)
     if not isinstance(shown, str):
-        raise TypeError(f"a model file path must be a str or a Path, got {type(shown).__name__}")
+        raise TypeError(f"{needs}, got {type(shown).__name__}")
     if not shown or "\0" in shown:
         raise ValueError(f"{shown!r} is not a file path")
     return shown
@@ -317,11 +318,10 @@ def _check_header(doc: object, shown: str) -> None:
             + ("; it was written by a newer nn" if newer else "")
             + f": this nn reads versions {', '.join(map(str, _KEYS))}"
         )
-    keys = set(doc)
-    if keys != _KEYS[version]:
-        wrong = [f"missing {_names(_KEYS[version] - keys)}"] if _KEYS[version] - keys else []
-        wrong += [f"unexpected {_names(keys - _KEYS[version])}"] if keys - _KEYS[version] else []
-        raise ValueError(f"{shown} is corrupt: {'; '.join(wrong)} in its header")
+    keys, expected = set(doc), _KEYS[version]
+    if keys != expected:
+        wrong = mismatch(expected - keys, keys - expected, _names)
+        raise ValueError(f"{shown} is corrupt: {wrong} in its header")
     if not isinstance(doc["class"], str):
         raise ValueError(f"{shown} is corrupt: 'class' must be a name, got {doc['class']!r:.40}")
     if version == 2 and doc["config"] is not None and not isinstance(doc["config"], dict):
@@ -376,9 +376,8 @@ def _size(n: object, what: str, shown: str) -> int:
 
 def _keys(config: Mapping[str, Any], keys: set[str], shown: str) -> None:
     if set(config) != keys:
-        wrong = [f"missing {_names(keys - set(config))}"] if keys - set(config) else []
-        wrong += [f"unexpected {_names(set(config) - keys)}"] if set(config) - keys else []
-        raise ValueError(f"{shown} is corrupt: its config has {'; '.join(wrong)}")
+        wrong = mismatch(keys - set(config), set(config) - keys, _names)
+        raise ValueError(f"{shown} is corrupt: its config has {wrong}")
 
 
 def _neuron(config: Mapping[str, Any], shown: str) -> int:

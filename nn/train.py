@@ -27,6 +27,7 @@ from .callbacks import hooks as callback_hooks
 from .losses import (
     LOSSES,
     LossSpec,
+    _number,
     _scores,
     check_targets,
     get_loss,
@@ -122,11 +123,12 @@ def fit(
     to rounding (about 1e-12 relative). The rule of tracing applies: the model's forward and
     the loss must build the same graph for every sample, so they must not branch on the data
     (`if x.data > 0:`; ops like relu are fine). Before training, fit checks the compiled loss
-    on all of (X, y) against the eager one and raises ValueError if they differ. A custom loss
+    against the eager one on up to 32 samples spread over (X, y) (fewer for a big model; see
+    `nn.train.CHECKED`), each and together, and raises ValueError if they differ. A custom loss
     callable must be a mean over samples of its per-sample values, and it gets the targets as
-    they are (one program is traced per distinct target); the built-in losses get the targets
-    as traced numbers, except bce and softmax_cross_entropy, which branch on them (the latter
-    also subtracts the traced sample's largest logit as a constant: the same loss in math).
+    they are (one program is traced per distinct target); the built-in losses have no branch on
+    the numbers and get the targets as traced data (softmax_cross_entropy's class labels as
+    one-hot vectors), so one program serves every batch.
 
     `callbacks` is a list of objects with any of the hooks of `nn.Callback` (`on_train_begin`,
     `on_batch_end`, `on_epoch_end`, `on_train_end`), called in list order; `viz.TrainingView` is
@@ -149,14 +151,14 @@ def fit(
     elif not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an nn Optimizer (SGD, Adam), got {optimizer!r}")
     val = _dataset(*validation) if validation is not None else None
-    _check_targets(model, spec.fn, samples, targets, val)
+    first_output = _check_targets(model, spec.fn, samples, targets, val)
     hooked = callback_hooks(callbacks)
 
     l2_params = _parameters(model) if l2 else []
     if compile:
         outputs = None if spec.predict is None else "values" if to_label else "numbers"
         step: Any = _CompiledStep(
-            model, spec.fn, optimizer, l2_params, l2, samples, targets, outputs
+            model, spec.fn, optimizer, l2_params, l2, samples, targets, outputs, first_output
         )
     else:
         step = _training_step(model, spec.fn, optimizer, l2_params, l2, samples, targets)
@@ -184,10 +186,9 @@ def fit(
             for lo in range(0, n, size):
                 batch = order[lo : lo + size]
                 batch_loss, outputs = step(batch)
-                yb = [targets[i] for i in batch]
                 total += batch_loss * len(batch)
                 if spec.predict:
-                    right += _count_right(spec, outputs, yb)
+                    right += _count_right(spec, outputs, [targets[i] for i in batch])
                 if on_batch_end:
                     called = time.perf_counter()
                     sync()
@@ -265,18 +266,18 @@ class _CompiledStep:
     step's gradients) back to the model's Values: updating a hundred thousand Values one by one
     would take longer than the step itself. fit syncs after every epoch, before any
     `on_batch_end` callback and when training stops. The compiled loss is checked against the
-    eager one on all the data first (ValueError if they differ).
+    eager one first, on up to CHECKED samples spread over the data (ValueError if they differ).
     """
 
     def __init__(
         self, model: Callable[..., Any], loss_fn: Callable[..., Value], optimizer: Optimizer,
         l2_params: list[Value], l2: float, samples: list[Any], targets: list[Any],
-        want_outputs: str | None,
+        want_outputs: str | None, first_output: Any,
     ) -> None:  # fmt: skip
         self.static = loss_fn not in _BUILT_IN
         self.classes = 0  # softmax_cross_entropy: labels become one-hot vectors of this length
-        if loss_fn is softmax_cross_entropy:
-            self.classes = len(_forward(model, samples[:1])[0])
+        if loss_fn is softmax_cross_entropy:  # first_output: the model's for samples[0]
+            self.classes = len(first_output)
         reduction: Literal["mean", "sum"] = "sum" if loss_fn in _SUMMED else "mean"
         self.several = False  # does the model return a list of outputs?
 
@@ -329,10 +330,7 @@ class _CompiledStep:
             term = self.penalty.run(params=self.theta)
             grads, loss = grads + term.grads, loss + term.value
         n = len(self.optimizer.params)
-        if n == len(self.theta):
-            self.theta = self.optimizer.update(self.theta, grads)
-        else:
-            self.theta[:n] = self.optimizer.update(self.theta[:n], grads[:n])
+        self.theta[:n] = self.optimizer.update(self.theta[:n], grads[:n])
         self.grads, self.synced = grads, False
         if not self.want_outputs:
             return loss, []
@@ -453,12 +451,8 @@ def _forward(model: Callable[..., Any], samples: list[Any]) -> list[Any]:
 
 def _floats(output: Any) -> Any:
     if isinstance(output, (list, tuple)):
-        return [_float(o) for o in output]
-    return _float(output)
-
-
-def _float(x: Any) -> float:
-    return x.data if isinstance(x, Value) else float(x)
+        return [_number(o) for o in output]
+    return _number(output)
 
 
 def _samples(X: np.ndarray | Sequence[Any]) -> list[Any]:
@@ -484,12 +478,14 @@ def _check_targets(
     samples: list[Any],
     targets: list[Any],
     val: tuple[Any, ...] | None,
-) -> None:
+) -> Any:
     """Before training: every target (and validation target) suits the loss and the model's
-    output for the first sample (its count, range and type), named by index if not."""
+    output for the first sample (its count, range and type), named by index if not. Returns
+    that output."""
     output = _forward(model, samples[:1])[0]
     for ys in (targets, val[1] if val else []):
         check_targets(loss_fn, ys, output)
+    return output
 
 
 def _parameters(model: object) -> list[Value]:

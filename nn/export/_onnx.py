@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..module import Module
+from ..serialize import _path
 from ._dense import Dense, activation, dense_layers
 from ._optional import optional_import
 
@@ -42,16 +43,15 @@ def to_onnx(model: Module, path: str | os.PathLike[str], *, dtype: str = "float6
     model is checked with `onnx.checker` before it is written.
     """
     layers = dense_layers(model, "to_onnx")
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"to_onnx() needs a file path (str or Path), got {type(path).__name__}")
+    shown = _path(path, "to_onnx() needs a file path (str or Path)")
     if dtype not in DTYPES:
         raise ValueError(f"to_onnx() writes dtype 'float64' or 'float32', got {dtype!r}")
     with optional_import("onnx", "to_onnx"):
         import onnx
     proto = _model(layers, dtype, doc=repr(model))
     onnx.checker.check_model(proto, full_check=True)
-    onnx.save_model(proto, os.fspath(path))
-    return Path(path)
+    onnx.save_model(proto, shown)
+    return Path(shown)
 
 
 def _model(layers: list[Dense], dtype: str, doc: str) -> onnx.ModelProto:

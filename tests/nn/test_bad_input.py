@@ -104,3 +104,17 @@ def test_good_data_in_every_accepted_form_still_trains() -> None:
         history = nn.fit(model, Xs, ys, loss="hinge", epochs=3, progress=False)
         assert len(history.loss) == 3 and history.loss[-1] < history.loss[0]
     assert len(nn.predict(nn.Neuron(1), [0.5, 1.0, 2.0])) == 3  # one number per sample
+
+
+def test_an_int_too_large_for_a_float_is_a_value_error_not_an_overflow_error() -> None:
+    huge = 10**400
+    refused(ValueError, "l2 must be a finite number >= 0", l2=huge)
+    model = nn.MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\)"):
+        nn.SGD(model, momentum=huge)
+    with pytest.raises(ValueError, match="lr must be >= 0 and finite"):
+        nn.SGD(model, lr=huge)
+    with pytest.raises(ValueError, match="noise must be a finite number >= 0"):
+        nn.data.make_moons(10, noise=huge)
+    with pytest.raises(ValueError, match="the learning-rate schedule gave 1000"):
+        nn.SGD(model, lr=lambda k: huge).step()

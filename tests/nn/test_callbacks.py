@@ -193,3 +193,13 @@ def test_bad_callbacks_and_bad_added_samples_raise_clear_errors():
     assert run.X == [[0.0, 1.0]] and run.y == [1]
     run.add((2, 3), -1)
     assert run.X == [[0.0, 1.0], [2.0, 3.0]] and run.y == [1, -1]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), 10**400])
+def test_an_added_sample_must_be_finite_as_fit_checks_x(bad: float) -> None:
+    run = nn.TrainingRun([[0.0]], [1.0], epochs=1, batch_size=None)
+    with pytest.raises(ValueError, match=r"X\[1\]\[0\] is .*: the data must be finite"):
+        run.add([bad], 1.0)
+    assert run.X == [[0.0]] and run.y == [1.0]
+    with pytest.raises(ValueError, match="the data must be finite"):
+        nn.fit(nn.MLP(1, [1], seed=0), [[0.0], [bad]], [1.0, 1.0], progress=False)

@@ -423,6 +423,15 @@ def test_to_onnx_checks_its_arguments(ort: Any, tmp_path: Any) -> None:
         nn.to_onnx(model, 42)  # type: ignore[arg-type]
 
 
+def test_to_onnx_checks_its_path_as_save_does() -> None:  # before it needs onnx
+    model = nn.MLP(2, [1], seed=0)
+    for bad in ("", "a\0b"):
+        with pytest.raises(ValueError, match="is not a file path"):
+            nn.to_onnx(model, bad)
+    with pytest.raises(TypeError, match="needs a file path"):
+        nn.to_onnx(model, b"m.onnx")  # type: ignore[arg-type]
+
+
 # --- optional dependencies -----------------------------------------------------------------
 
 MISSING = """

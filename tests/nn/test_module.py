@@ -282,6 +282,32 @@ def test_nested_user_modules_and_lists_of_modules_scope_as_named_modules_does() 
     assert [n for n, _ in stack.mlp.named_parameters()][0] == "layers.0.neurons.0.w.0"
 
 
+def test_a_called_module_that_is_no_submodule_rebuilds_the_name_map_once(monkeypatch) -> None:
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            self.blocks = [nn.Neuron(1, seed=0)]
+            self._helper = nn.Neuron(1, seed=1)  # private: not a submodule, so no scope
+
+        def forward(self, x):
+            return [block([x]) for block in self.blocks] + [self._helper([x])]
+
+    net = Net()
+    calls = []
+    named_modules = nn.Module.named_modules
+
+    def counted(self):
+        calls.append(self)
+        return named_modules(self)
+
+    monkeypatch.setattr(nn.Module, "named_modules", counted)
+    for _ in range(5):
+        first, helper = net(0.5)
+    assert first.scope == "blocks.0" and helper.scope is None
+    assert len(calls) == 2  # one build, one rebuild for the helper's miss: misses are cached
+    net.blocks.append(nn.Neuron(1, seed=2))  # added later: found by a rebuild
+    assert [out.scope for out in net(0.5)] == ["blocks.0", "blocks.1", None]
+
+
 def test_mlp_scopes_are_unchanged_by_the_protocol() -> None:
     mlp = nn.MLP(2, [2, 1], seed=0)
     before = [p.scope for p in mlp.parameters()]
