@@ -5,6 +5,9 @@
   them into HTML). Widget state is not stored: a widget shows its static fallback (the
   `text/html` or image its display carries), since a static page cannot run the widget.
   `DOCS_EXECUTE=0 mkdocs serve` adds them unexecuted, for quick edits of the other pages.
+  Where `AUTOGRAD_DOCS_EXECUTED_DIR` names a folder of notebooks executed already (the tests
+  execute them once, in a kernel that sees no system Graphviz, and build the site from them), a
+  copy there with the same cells is used as it is; the others are executed.
 - Their formulas (`$...$`, `$$...$$`) become MathML at build time (latex2mathml), which
   browsers draw themselves: no MathJax, no web fonts, no network.
 - `<!-- include: README.md ## Performance -->` in a page is replaced by that section of the
@@ -33,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "examples" / "notebooks"
 NOTEBOOK_PAGES = "notebooks"
 CELL_TIMEOUT = 600
+EXECUTED_DIR = "AUTOGRAD_DOCS_EXECUTED_DIR"
 NO_MATHJAX = "mathml-no-mathjax"
 """mkdocs.yml's `custom_mathjax_url`: the script tag with it is removed from every page."""
 
@@ -58,7 +62,7 @@ log = logging.getLogger("mkdocs.hooks")
 
 @event_priority(100)  # before mkdocs-jupyter's on_files, which claims the .ipynb pages
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Execute every notebook and add the executed copies as pages."""
+    """Execute every notebook (or take its executed copy, see above) and add them as pages."""
     import nbformat
 
     scratch = tempfile.TemporaryDirectory(prefix="docs-notebooks-")
@@ -66,10 +70,16 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     pages = Path(scratch.name) / "pages"
     sources = sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
     notebooks = [nbformat.read(s, as_version=4) for s in sources]  # type: ignore[no-untyped-call]
-    if os.environ.get("DOCS_EXECUTE", "1") != "0":
+    executed = [_executed_copy(s, nb) for s, nb in zip(sources, notebooks)]
+    todo = [i for i, copy in enumerate(executed) if copy is None]
+    if len(todo) < len(sources):
+        log.info(f"Took {len(sources) - len(todo)} executed notebooks from ${EXECUTED_DIR}")
+        notebooks = [nb if copy is None else copy for copy, nb in zip(executed, notebooks)]
+    if todo and os.environ.get("DOCS_EXECUTE", "1") != "0":
         started = time.perf_counter()
-        asyncio.run(_execute_all(sources, notebooks, Path(scratch.name) / "cwd"))
-        log.info(f"Executed {len(sources)} notebooks in {time.perf_counter() - started:.1f} s")
+        run = [sources[i] for i in todo], [notebooks[i] for i in todo]  # executed in place
+        asyncio.run(_execute_all(*run, Path(scratch.name) / "cwd"))
+        log.info(f"Executed {len(todo)} notebooks in {time.perf_counter() - started:.1f} s")
     for source, notebook in zip(sources, notebooks):
         path = f"{NOTEBOOK_PAGES}/{source.name}"
         (pages / path).parent.mkdir(parents=True, exist_ok=True)
@@ -77,6 +87,23 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         nbformat.write(with_mathml(notebook), pages / path)  # type: ignore[no-untyped-call]
         files.append(File(path, str(pages), config.site_dir, config.use_directory_urls))
     return files
+
+
+def _executed_copy(source: Path, notebook: Any) -> Any | None:
+    """The executed copy of `source` in the folder ${EXECUTED_DIR} names, if there is one with
+    the same cells as `notebook` and every code cell run."""
+    import nbformat
+
+    folder = os.environ.get(EXECUTED_DIR)
+    if not folder or not (Path(folder) / source.name).is_file():
+        return None
+    copy = nbformat.read(Path(folder) / source.name, as_version=4)  # type: ignore[no-untyped-call]
+    cells = [(c.cell_type, c.source) for c in copy.cells]
+    ran = all(c.execution_count for c in copy.cells if c.cell_type == "code")
+    if cells != [(c.cell_type, c.source) for c in notebook.cells] or not ran:
+        log.info(f"{folder}/{source.name} is not {source.name} executed: executing it")
+        return None
+    return copy
 
 
 async def _execute_all(sources: list[Path], notebooks: list[Any], cwd: Path) -> None:

@@ -1,7 +1,8 @@
 """Real-browser fixtures: one headless Chromium (selenium, 1280x900) and one JupyterLab 4 server.
 
-Import the fixtures into a test module (`from tests.browser import chromium, jupyterlab`). Both
-are started once per test session however many modules use them. The server is the one at
+tests/conftest.py registers this module as a plugin, so any test asks for the fixtures by name
+(no import needed; a module that imports them gets instances of its own). Each is started once
+per test session, when a test first needs it. The server is the one at
 `$JUPYTERLAB_URL` (e.g. `http://127.0.0.1:8888/?token=abc`) when that is set; otherwise this
 module starts one from the test's own interpreter, on a free port, with a token, a temporary
 root directory and settings that fetch no news. Its kernels see no Graphviz `dot` and import
@@ -96,26 +97,18 @@ class Lab:
                 self.api("DELETE", f"api/sessions/{session['id']}")
 
 
-_started: dict[str, Any] = {}
-
-
 @pytest.fixture(scope="session")
 def jupyterlab(request: pytest.FixtureRequest) -> Lab:
     """A JupyterLab 4 server for this session, with an empty folder of our own on it."""
     needs(jupyterlab_available(), "JupyterLab with a python3 kernel (or $JUPYTERLAB_URL)")
-    if "lab" not in _started:
-        _started["lab"] = _lab(request.session)
-    lab: Lab = _started["lab"]
-    return lab
+    return _lab(request.session)
 
 
 @pytest.fixture(scope="session")
 def chromium(request: pytest.FixtureRequest) -> Any:
     """A headless Chromium at 1280x900 driven by selenium; no network but this machine."""
     needs(chromium_available(), "Chromium, chromedriver and selenium")
-    if "chromium" not in _started:
-        _started["chromium"] = _chromium(request.session)
-    return _started["chromium"]
+    return _chromium(request.session)
 
 
 def wait_until(condition: Callable[[], Any], timeout: float, what: str | Callable[[], str]) -> Any:

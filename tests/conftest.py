@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["tests.browser", "tests.executed"]  # session fixtures, one of each per run
+
 REQUIRE_ALL = os.environ.get("REQUIRE_ALL") == "1"
 
 

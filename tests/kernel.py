@@ -40,16 +40,27 @@ def kernel_env() -> dict[str, str]:
     return env
 
 
-def execute(notebook, cwd: Path, timeout: int = 300):
-    """Run every cell of `notebook` in a fresh python3 kernel started in `cwd`; return it."""
+def _client(notebook, cwd: Path, timeout: int, **options):
     import nbclient
 
-    client = nbclient.NotebookClient(
+    return nbclient.NotebookClient(
         notebook,
         kernel_name="python3",
         timeout=timeout,
         startup_timeout=120,
         resources={"metadata": {"path": str(cwd)}},
+        **options,
     )
-    client.execute(env=kernel_env())
+
+
+def execute(notebook, cwd: Path, timeout: int = 300, **options):
+    """Run every cell of `notebook` in a fresh python3 kernel started in `cwd`; return it.
+    `options` go to nbclient's NotebookClient (`store_widget_state=False`, ...)."""
+    _client(notebook, cwd, timeout, **options).execute(env=kernel_env())
+    return notebook
+
+
+async def async_execute(notebook, cwd: Path, timeout: int = 300, **options):
+    """`execute`, awaitable: several notebooks can run at once, each in its own kernel."""
+    await _client(notebook, cwd, timeout, **options).async_execute(env=kernel_env())
     return notebook

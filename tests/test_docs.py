@@ -1,9 +1,10 @@
 """The first run and the documentation: the demo's files, the README's pictures, the design page's
 quotes, and the documentation site built with its notebooks executed and opened in Chromium.
 
-The site is built once per test session (`mkdocs build --strict` into a temporary folder, every
-notebook run in a real kernel: about a minute), then every page is opened from file://, as the
-README tells a reader to: internal links must lead to a file and an id that exist, pictures
+The site is built once per test session (`mkdocs build --strict` into a temporary folder; its
+notebook pages are the copies that tests/executed.py ran, once for this module and
+tests/examples/test_notebooks.py), then every page is opened from file://, as the README tells a
+reader to: internal links must lead to a file and an id that exist, pictures
 must have loaded, the console must hold no error, and the search must answer.
 """
 
@@ -24,9 +25,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from tests.browser import chromium, wait_until  # noqa: F401
+from tests.browser import wait_until
 from tests.conftest import needs
-from tests.kernel import ROOT, kernel_available, kernel_env
+from tests.executed import EXECUTED_DIR_VAR, Executed
+from tests.kernel import ROOT, kernel_env
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "examples" / "notebooks").glob("[0-9]*.ipynb"))
@@ -137,13 +139,15 @@ def docs_tools_available() -> bool:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The site, built once per session (every notebook executed), and the build's log. It is
+def built(
+    tmp_path_factory: pytest.TempPathFactory, executed_notebooks: Executed
+) -> tuple[Path, str]:
+    """The site, built once per session from the executed notebooks, and the build's log. It is
     built with `--no-strict`, so that one warning fails one test (below), not every page's."""
     needs(docs_tools_available(), 'the docs tools (pip install -e ".[docs]")')
-    needs(kernel_available(), "nbclient, ipykernel and a python3 kernel spec")
+    executed = executed_notebooks
     out = tmp_path_factory.mktemp("docs") / "site"
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", EXECUTED_DIR_VAR: str(executed.folder)}
     env.pop("DOCS_EXECUTE", None)
     started = time.monotonic()
     result = subprocess.run(
@@ -152,6 +156,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     )  # fmt: skip
     print(f"mkdocs build: {time.monotonic() - started:.1f} s")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    if not any(run.error for run in executed.runs.values()):  # the pages show what was checked
+        assert f"Took {len(NOTEBOOKS)} executed notebooks" in result.stderr, result.stderr[-3000:]
     return out, result.stdout + result.stderr
 
 
@@ -222,7 +228,7 @@ def test_performance_page_is_the_readme_section(site: Path) -> None:
         assert all(f">{c}<" in page for c in cells), row
 
 
-def test_every_page_in_chromium(site: Path, chromium: Any) -> None:  # noqa: F811
+def test_every_page_in_chromium(site: Path, chromium: Any) -> None:
     """Links lead somewhere, pictures loaded, and the console stayed clean, on every page."""
     chromium.get_log("browser")  # drop what earlier tests left
     pages = sorted(p for p in site.rglob("*.html") if p.name != "404.html")
@@ -261,7 +267,7 @@ def test_every_page_in_chromium(site: Path, chromium: Any) -> None:  # noqa: F81
     assert not problems, "\n".join(problems)
 
 
-def test_search_works_from_file(site: Path, chromium: Any) -> None:  # noqa: F811
+def test_search_works_from_file(site: Path, chromium: Any) -> None:
     from selenium.webdriver.common.by import By
 
     chromium.get((site / "index.html").as_uri())

@@ -2,9 +2,10 @@
 
 Each notebook is executed top to bottom by nbclient in a real ipykernel whose PATH holds no
 Graphviz `dot` (nor the venv's scripts directory, as when Jupyter was started from elsewhere),
-so every drawing must come from the pip-installed renderer. The executed copy goes to a
-temporary directory; the test then checks that the graphs (SVG) and plots (PNG) are there.
-Per-notebook times: `pytest tests/examples --durations=0`.
+so every drawing must come from the pip-installed renderer. They are executed once per session
+(tests/executed.py; the docs build in tests/test_docs.py renders the same executed copies); the
+test then checks that the graphs (SVG) and plots (PNG) are there.
+Per-notebook times: `pytest tests/examples -rP -k real_kernel`.
 """
 
 from __future__ import annotations
@@ -14,11 +15,7 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import needs
-from tests.kernel import ROOT, execute, kernel_available
-
-NOTEBOOK_DIR = ROOT / "examples" / "notebooks"
-NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
+from tests.executed import NOTEBOOK_DIR, NOTEBOOKS, PROLOGUE, Executed
 
 # The least each executed notebook must display: graphs as SVG, matplotlib plots as PNG, and
 # the step-by-step backward explorer (or a table) as HTML.
@@ -34,11 +31,6 @@ EXPECTED = {
     "09_when_you_outgrow_it": {"image/svg+xml": 1, "image/png": 2, "text/markdown": 2},
     "10_digits_at_blas_speed": {"image/svg+xml": 1, "image/png": 2},
 }
-
-PROLOGUE = """\
-import shutil
-assert shutil.which("dot") is None, "the test kernel must not see a system Graphviz"
-"""
 
 
 def _load_build():
@@ -76,14 +68,13 @@ def test_committed_notebook_has_no_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_in_a_real_kernel(path, tmp_path):
-    needs(kernel_available(), "nbclient, ipykernel and a python3 kernel spec")
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(PROLOGUE))
-    execute(nb, tmp_path)
-    nbformat.write(nb, tmp_path / path.name)
+def test_notebook_runs_in_a_real_kernel(path, executed_notebooks: Executed):
+    run = executed_notebooks.runs[path.stem]
+    print(f"{path.name}: executed in {run.seconds:.1f} s")
+    if run.error is not None:
+        raise run.error
+    nb = run.notebook
+    assert nb.cells[0].source == PROLOGUE  # the kernel saw no system Graphviz
 
     shown: Counter[str] = Counter()
     for i, cell in enumerate(nb.cells):

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import PANEL, Lab, chromium, jupyterlab, run_all  # noqa: F401
+from tests.browser import PANEL, Lab, run_all
 from tests.kernel import ROOT
 
 NOTEBOOKS = sorted((ROOT / "examples" / "notebooks").glob("[0-9]*.ipynb"))
@@ -45,8 +45,8 @@ return out;
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_drawing_fits_the_notebook_at_1280px(
     path: Path,
-    chromium: Any,  # noqa: F811
-    jupyterlab: Lab,  # noqa: F811
+    chromium: Any,
+    jupyterlab: Lab,
 ) -> None:
     lab_path = jupyterlab.upload(path.name, json.loads(path.read_text(encoding="utf-8")))
     try:
