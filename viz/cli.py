@@ -365,9 +365,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             options["show_local_grads"] = args.local_grads
         try:
             path = render(root, args.output, **options)
-            if path.stat().st_size == 0:  # a layout program that exits 0 but writes nothing
-                path.unlink()
-                raise RuntimeError(f"the layout program wrote nothing; {path} was not written")
         except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as error:
             return _fail(prog, "error", _render_error(error), 1)
         if not args.quiet:

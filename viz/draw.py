@@ -266,6 +266,22 @@ def _scopes_hint(order: Sequence[Value]) -> str:
     return f" Scopes in this graph: {shown}."
 
 
+def groups(order: Sequence[Value], collapse: Collapse) -> list[str | None]:
+    """The collapsed scope each node is drawn in (None: drawn on its own)."""
+    if not isinstance(collapse, int | str):
+        collapse = tuple(collapse)
+    rule = _collapse_rule(collapse)
+    group_of = [rule(node.scope) for node in order]
+    if not isinstance(collapse, int):
+        for name in (collapse,) if isinstance(collapse, str) else collapse:
+            if name not in group_of:
+                raise ValueError(
+                    f"collapse: no Value has scope {name!r} (or a scope inside it)."
+                    + _scopes_hint(order)
+                )
+    return group_of
+
+
 def _box_count(group_of: Sequence[str | None]) -> int:
     return sum(g is None for g in group_of) + len(set(group_of) - {None})
 
@@ -346,33 +362,20 @@ def _draw(
     `marks()` an extra note for some leaves (see `_accumulated`), once the size is checked."""
     theme = THEMES[opts.theme]
     index = {node: i for i, node in enumerate(order)}
-    if not isinstance(collapse, int | str):
-        collapse = tuple(collapse)
-    rule = _collapse_rule(collapse)
-    group_of = [rule(node.scope) for node in order]
-
-    if not isinstance(collapse, int):
-        names = (collapse,) if isinstance(collapse, str) else collapse
-        unused = [name for name in names if name not in group_of]
-        if unused:
-            raise ValueError(
-                f"collapse: no Value has scope {unused[0]!r} (or a scope inside it)."
-                + _scopes_hint(order)
-            )
-
-    groups: dict[str, list[int]] = {}
+    group_of = groups(order, collapse)
+    members: dict[str, list[int]] = {}
     for i, g in enumerate(group_of):
         if g is not None:
-            groups.setdefault(g, []).append(i)
+            members.setdefault(g, []).append(i)
     boxes_count = _box_count(group_of)
     if max_nodes is not None and boxes_count > max_nodes:
         raise _too_large(order, boxes_count, max_nodes)
 
     notes = marks() if marks else {}
     qualified = qualified_names(order)
-    group_id = {g: f"s{k}" for k, g in enumerate(groups)}
+    group_id = {g: f"s{k}" for k, g in enumerate(members)}
     # A group's outputs: its Values used outside it (or the root). The box shows a single one.
-    outputs: dict[str, dict[int, None]] = {g: {} for g in groups}
+    outputs: dict[str, dict[int, None]] = {g: {} for g in members}
     for i, node in enumerate(order):
         for parent in node.parents:
             j = index[parent]
@@ -417,10 +420,10 @@ def _draw(
     for i, node in enumerate(order):
         g = group_of[i]
         if g is not None:
-            if i == groups[g][0]:
+            if i == members[g][0]:
                 where = home(_outer(g))
                 shown = g[len(where) + 1 :] if where else g
-                fields = [shown, f"{len(groups[g])} values"]
+                fields = [shown, f"{len(members[g])} values"]
                 if len(outputs[g]) == 1:
                     (j,) = outputs[g]
                     fields += [f"data {fmt(order[j].data)}", f"grad {fmt(grad_of(j, order[j]))}"]
@@ -434,12 +437,13 @@ def _draw(
                     group_edges.add((source, target))
                     edges.append((source, target, {}))
             continue
-        shown = node_name(i, node)
-        if not opts.cluster and node.scope and node.label:
-            shown = f"{node.scope}.{node.label}"
-        fields = [shown] if node.label else []
         if opts.show_ids:
-            fields = [qualified[i]]
+            name = qualified[i]
+        elif not opts.cluster and node.scope and node.label:
+            name = f"{node.scope}.{node.label}"
+        else:
+            name = node_name(i, node)
+        fields = [name] if node.label or opts.show_ids else []
         if opts.show_data:
             fields.append(f"data {fmt(node.data)}")
         if opts.show_grad:
@@ -459,8 +463,8 @@ def _draw(
         if i == len(order) - 1:
             attrs["penwidth"] = "2"
         attrs["tooltip"] = tooltip
-        record = add(_Box(f"v{i}", node.scope, fields, attrs, sort=(_natural(node.scope), i)))
-        boxes[record].name = qualified[i] if opts.show_ids else shown
+        sort = (_natural(node.scope), i)
+        record = add(_Box(f"v{i}", node.scope, fields, attrs, sort=sort, name=name))
         if node.parents:
             op = add(
                 _Box(
@@ -469,7 +473,7 @@ def _draw(
                     [node.op],
                     {"tooltip": f"{qualified[i]} = {node.op}(...)", "margin": "0.04,0.02"},
                     record=False,
-                    sort=(_natural(node.scope), i),
+                    sort=sort,
                 )
             )
             edges.append((op, record, {"id": f"e{i}"}))

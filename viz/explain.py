@@ -9,16 +9,25 @@ to its inputs, with each local-derivative formula and chain-rule product written
 from __future__ import annotations
 
 import html
-import json
 import re
 from typing import Any
 
 from autograd_core import Value
 
-from .draw import DEFAULT_MAX_NODES, Collapse, GraphTooLargeError, _draw, _Options, _order
+from .draw import (
+    DEFAULT_MAX_NODES,
+    Collapse,
+    GraphTooLargeError,
+    _box_count,
+    _draw,
+    _Options,
+    _order,
+    groups,
+)
 from .explain_page import CONTROLS, CSS, LEGEND, SCRIPT, TEMPLATE, ZOOM
-from .jupyter import HTMLPage
-from .steps import Walk, backward_steps, groups, walk
+from .jupyter import HTMLPage, script_json
+from .renderer import _svg_element
+from .steps import Walk, backward_steps, walk
 
 __all__ = ["backward_steps", "explain_backward", "page_data", "svg_text"]
 
@@ -51,7 +60,7 @@ def explain_backward(
     if not 0.01 <= play_interval <= 60:
         raise ValueError(f"play_interval is in seconds, 0.01 to 60, got {play_interval!r}")
     group_of = groups(order, collapse)
-    boxes = sum(g is None for g in group_of) + len(set(group_of) - {None})
+    boxes = _box_count(group_of)
     if max_nodes is not None and boxes > max_nodes:
         raise GraphTooLargeError(
             f"explain_backward: the graph has {boxes} boxes, more than max_nodes={max_nodes}; "
@@ -90,7 +99,7 @@ def explain_backward(
         "CONTROLS": CONTROLS,
         "ZOOM": ZOOM,
         "SVG": svg,
-        "DATA": _script_json(data),
+        "DATA": script_json(data),
         "SCRIPT": SCRIPT,
     }
     page = re.sub(r"\{\{([A-Z]+)\}\}", lambda m: parts[m.group(1)], TEMPLATE)
@@ -139,7 +148,7 @@ def page_data(steps: Walk, shown: set[int]) -> dict[str, Any]:
 def svg_text(svg: str) -> str:
     """The `<svg>` element alone and smaller: no comments, no `<title>`s (they hold node ids),
     and one font-family on the root when every text has the same one."""
-    svg = svg[svg.index("<svg") :]
+    svg = _svg_element(svg)
     svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
     svg = re.sub(r"<title>[^<]*</title>\n?", "", svg)
     fonts = set(re.findall(r' font-family="([^"]*)"', svg))
@@ -157,9 +166,3 @@ def _merge(parts: list[str | int]) -> list[str | int]:
         elif p != "":
             merged.append(p)
     return merged
-
-
-def _script_json(data: object) -> str:
-    """JSON that is safe inside a <script> element (no <, > or & left)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

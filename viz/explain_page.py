@@ -56,7 +56,9 @@ LEGEND = """<div class="viz-legend">
   <span><i style="color:#d35400">grad 0.5</i> still being summed</span>
   <span><b>grad 0.5</b> complete</span>
   <span><span class="viz-swatch" style="border-color:#555;background:#e8f1fb"></span>filled:
-    leaves (inputs, parameters, constants)</span>
+    inputs and parameters</span>
+  <span><span class="viz-swatch" style="border-color:#707070"></span><span
+    style="color:#707070">grey</span>: constants</span>
 </div>"""
 
 CONTROLS = """<div class="viz-controls">

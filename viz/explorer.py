@@ -25,13 +25,13 @@ import traitlets
 
 from autograd_core import Value, apply, enable_grad
 
-from .draw import DEFAULT_MAX_NODES, Collapse, _draw, _Options, _order, format_number
+from .draw import DEFAULT_MAX_NODES, Collapse, _draw, _Options, _order, format_number, groups
 from .explain import page_data, svg_text
 from .explorer_assets import ESM, EXPLORER_CSS
 from .jupyter import with_snapshot
 from .names import qualified_names
 from .renderer import RendererNotFound
-from .steps import Walk, chain_rule_lines, groups, walk
+from .steps import chain_rule_lines, walk
 
 __all__ = ["Explorer", "explore", "replay", "slider_range"]
 
@@ -122,10 +122,7 @@ class Explorer(anywidget.AnyWidget):
             sliders.append({"name": name, "index": i, "min": low, "max": high, "step": step})
         unknown = sorted(set(ranges or ()) - set(self._slider_index))
         if unknown:
-            raise ValueError(
-                f"explore(ranges=...): no slider named {unknown[0]!r}; the sliders are "
-                + (", ".join(self._slider_index) or "none (label a leaf to get one)")
-            )
+            raise self._no_slider("explore(ranges=...)", unknown[0])
         self._order = order
         self.graph: list[Value] = first
         super().__init__(
@@ -155,10 +152,7 @@ class Explorer(anywidget.AnyWidget):
         inputs = dict(self.inputs)
         for name, value in asked.items():
             if name not in self._slider_index:
-                raise ValueError(
-                    f"explorer.set(): no slider named {name!r}; the sliders are "
-                    + (", ".join(self._slider_index) or "none (label a leaf to get one)")
-                )
+                raise self._no_slider("explorer.set()", name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise TypeError(f"explorer.set(): {name} takes a number, got {value!r}")
             inputs[name] = float(value)
@@ -211,7 +205,7 @@ class Explorer(anywidget.AnyWidget):
         precision = self._options.precision
         steps = walk(graph, precision, self._collapse)
         shown: set[int] = set()
-        svg, error = _drawing(graph, steps, self._options, self._collapse, self._max_nodes, shown)
+        svg, error = _drawing(graph, self._options, self._collapse, self._max_nodes, shown)
         lines = chain_rule_lines(steps, precision)
         nodes = [
             {
@@ -230,6 +224,10 @@ class Explorer(anywidget.AnyWidget):
             self.nodes = nodes
             self.steps = page_data(steps, shown)
             self.revision += 1
+
+    def _no_slider(self, caller: str, name: str) -> ValueError:
+        sliders = ", ".join(self._slider_index) or "none (label a leaf to get one)"
+        return ValueError(f"{caller}: no slider named {name!r}; the sliders are {sliders}")
 
     def _check_replay(self, order: Sequence[Value], graph: Sequence[Value]) -> None:
         for node, new in zip(order, graph):
@@ -279,7 +277,6 @@ def explore(
 
 def _drawing(
     graph: list[Value],
-    steps: Walk,
     options: _Options,
     collapse: Collapse,
     max_nodes: int | None,

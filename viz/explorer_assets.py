@@ -68,6 +68,10 @@ function render({ model, el }) {
   }
   function flush() {
     if (pending === null) { return; }
+    if (JSON.stringify(pending) === JSON.stringify(model.get("inputs"))) {
+      pending = null;  // the model holds these already: setting them again sends nothing
+      return;
+    }
     sent = pending; pending = null;
     model.set("inputs", sent);
     model.save_changes();
@@ -91,7 +95,6 @@ function render({ model, el }) {
       const readout = document.createElement("span");
       readout.className = "viz-readout";
       input.addEventListener("input", () => send(s.name, parseFloat(input.value)));
-      input.addEventListener("change", () => send(s.name, parseFloat(input.value)));
       box.append(label, input, readout);
       rows[s.name] = { input: input, readout: readout, index: s.index };
     });

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,16 @@ class HTMLPage:
             'border:1px solid #ddd" '
             f'title="{html.escape(self.title, quote=True)}"></iframe>'
         )
+
+
+def script_json(data: object, *, allow_nan: bool = True) -> str:
+    """Compact JSON that is safe inside a <script> element (no <, > or & left).
+
+    Non-ASCII text stays as it is: the pages that hold it are written as UTF-8 and say so.
+    `allow_nan=False` makes NaN and infinities a ValueError (JSON.parse rejects them).
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=allow_nan)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def with_snapshot(bundle: Any, snapshot: str) -> Any:

@@ -12,12 +12,7 @@ from collections.abc import Sequence
 
 from autograd_core import Value
 
-__all__ = ["qualified_names", "short_name"]
-
-
-def short_name(i: int, node: Value) -> str:
-    """The label alone (what a box inside its scope's cluster shows), else `#i`."""
-    return node.label or f"#{i}"
+__all__ = ["qualified_names"]
 
 
 def _qualified(i: int, node: Value) -> str:

@@ -172,6 +172,8 @@ class Renderer:
         lost = _LOST_EDGE.findall(stderr)
         if proc.returncode != 0 and not (lost and proc.stdout and _only_lost_edges(stderr)):
             raise graphviz.CalledProcessError(proc.returncode, cmd, proc.stdout, proc.stderr)
+        if not proc.stdout:
+            raise RuntimeError(f"the layout program wrote nothing ({self.name} exited 0)")
         if lost:  # dot's "lost edge" error: the drawing is complete but for these edges
             edges = ", ".join(f"{a} -> {b}" for a, b in lost)
             warnings.warn(
@@ -458,7 +460,10 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
         """The SVG inline in HTML: scaled down to the output's width when `fit`, else at its
         natural size (scrolling sideways when wider than the output). Inline, so tooltips show
         every node's qualified name."""
-        svg = self._repr_svg_()
+        return self._html(self._repr_svg_())
+
+    def _html(self, svg: str) -> str:
+        """`svg` (this graph's SVG text) as `_repr_html_` shows it."""
         return fit_svg(svg) if self.fit else _natural_svg(svg)
 
     def _repr_mimebundle_(
@@ -470,14 +475,16 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
         """Jupyter's display hook: HTML (see `_repr_html_`, what JupyterLab, Notebook, VS Code and
         Colab show) and the plain SVG (for front ends without HTML), unless other types are
         asked for."""
+        excluded = set(exclude or ())
         if include is None:
-            svg = self._repr_svg_()
-            both = {"text/html": fit_svg(svg) if self.fit else _natural_svg(svg)}
-            both["image/svg+xml"] = svg
-            return {k: v for k, v in both.items() if k not in set(exclude or ())}
-        bundle: dict[str, str | bytes] = super()._repr_mimebundle_(include, exclude)
-        if "text/html" in include and "text/html" not in set(exclude or ()):
-            bundle["text/html"] = self._repr_html_()
+            natural = self._repr_svg_()
+            both = {"text/html": self._html(natural), "image/svg+xml": natural}
+            return {k: v for k, v in both.items() if k not in excluded}
+        include = set(include)
+        bundle: dict[str, str | bytes] = super()._repr_mimebundle_(include, excluded)
+        if "text/html" in include - excluded:
+            svg = bundle.get("image/svg+xml")  # rendered once for both
+            bundle["text/html"] = self._html(svg if isinstance(svg, str) else self._repr_svg_())
         return bundle
 
 

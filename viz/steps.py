@@ -19,7 +19,7 @@ from typing import Any
 from autograd_core import Value, forward_formula, local_grad_formulas
 
 from .arithmetic import Sum, shown, signed
-from .draw import Collapse, _collapse_rule, _order, _scopes_hint, format_number
+from .draw import Collapse, _order, format_number, groups
 from .names import qualified_names
 
 __all__ = ["backward_steps", "chain_rule_lines"]
@@ -88,22 +88,6 @@ def backward_steps(
     is one step.
     """
     return walk(_order(root, "backward_steps"), precision, collapse).plain()
-
-
-def groups(order: Sequence[Value], collapse: Collapse) -> list[str | None]:
-    """The collapsed scope each node is drawn in (None: drawn on its own)."""
-    if not isinstance(collapse, int | str):
-        collapse = tuple(collapse)
-    rule = _collapse_rule(collapse)
-    group_of = [rule(node.scope) for node in order]
-    if not isinstance(collapse, int):
-        for name in (collapse,) if isinstance(collapse, str) else collapse:
-            if name not in group_of:
-                raise ValueError(
-                    f"collapse: no Value has scope {name!r} (or a scope inside it)."
-                    + _scopes_hint(order)
-                )
-    return group_of
 
 
 def walk(order: list[Value], precision: int, collapse: Collapse = ()) -> Walk:

@@ -36,7 +36,7 @@ from autograd_core import Value
 from .jupyter import with_snapshot
 from .training_kernel import KernelPump
 from .training_page import page
-from .training_record import ModelProbe, Recording
+from .training_record import ModelProbe, Recording, Snapshot
 
 COLORS = (
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
@@ -173,22 +173,26 @@ class TrainingView:
         self._epoch += 1
         self.recording.add_epoch(history)
         now = time.perf_counter()
+        snap = None
         if self.recording.wants(self._epoch, self._spent, now - self._began):
-            self.recording.add(self._probe.snapshot(self._epoch, len(self._X)))
+            snap = self._probe.snapshot(self._epoch, len(self._X))
+            self.recording.add(snap)
             self._spent += time.perf_counter() - now
         if self._widget is None:
             return
-        self._push()
+        self._push(snap=snap)
         if self._pump is not None and self._pump.available:
             self._wait_while_paused()
 
     def on_train_end(self, model: Any, history: Any) -> None:
+        snap = None
         if self.recording.frames[-1].epoch != self._epoch:
-            self.recording.add(self._probe.snapshot(self._epoch, len(self._X)))
+            snap = self._probe.snapshot(self._epoch, len(self._X))
+            self.recording.add(snap)
         self._run = None
         self._set_status("done")
         if self._widget is not None:
-            self._push(force=True)
+            self._push(force=True, snap=snap)
 
     # --- live display --------------------------------------------------------------------
 
@@ -226,13 +230,15 @@ class TrainingView:
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
         return f'<img alt="{text}" style="max-width:100%" src="data:image/png;base64,{data}">'
 
-    def _push(self, force: bool = False) -> None:
+    def _push(self, force: bool = False, snap: Snapshot | None = None) -> None:
+        """Show the model as it is now; `snap`: a snapshot of it taken just before, to reuse."""
         now = time.perf_counter()
         if not force and self._fps is not None and now - self._last_push < 1 / self._fps:
             return
         self._last_push = now
         widget = self._widget
-        snap = self._probe.snapshot(self._epoch, len(self._X))
+        if snap is None:
+            snap = self._probe.snapshot(self._epoch, len(self._X))
         with widget.hold_sync():
             widget.curves = self._curves()
             widget.frame = self._frame(snap)

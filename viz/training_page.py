@@ -8,10 +8,10 @@ play button (keys: ← → and space) step through the recorded epochs.
 from __future__ import annotations
 
 import html
-import json
 import re
 from typing import Any
 
+from .jupyter import script_json
 from .training_js import CSS, DRAW
 
 TEMPLATE = """<!DOCTYPE html>
@@ -67,7 +67,6 @@ h1 { font: bold 16px Helvetica, Arial, sans-serif; margin: 0 0 6px; }
 
 def page(title: str, data: dict[str, Any]) -> str:
     """The replay page for `data` = {spec, curves, frames} (see `viz.training_js`)."""
-    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = script_json(data, allow_nan=False)
     parts = {"CSS": CSS, "DRAW": DRAW, "TITLE": html.escape(title), "DATA": text}
     return re.sub(r"\{\{(CSS|DRAW|TITLE|DATA)\}\}", lambda m: parts[m[1]], TEMPLATE)

@@ -82,10 +82,6 @@ class Recording:
             values = getattr(history, name, None)
             self.curves[name].append(float(values[-1]) if values else None)
 
-    @property
-    def epochs(self) -> int:
-        return len(self.curves["loss"])
-
 
 class ModelProbe:
     """A model seen through its duck type: `parameters()`, a call, and where present `layers`

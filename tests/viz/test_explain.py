@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 import nn
 from autograd_core import Value, gradients, name_scope, topological_order
-from tests.browser import chromium  # noqa: F401
 from tests.conftest import needs
 from viz import GraphTooLargeError, HTMLPage, backward_steps, explain, explain_backward
+from viz.jupyter import script_json
 from viz.steps import chain_rule_lines, walk
 
 from .helpers import graphviz_pure_installed
@@ -284,13 +284,13 @@ def test_network_page_stays_small() -> None:
     interior = sum(1 for n in order if n.parents)
     data = explain.page_data(walk(order, 4), set(range(len(order))))  # the page's data block
     assert len(data["steps"]) == 2 + interior
-    assert len(explain._script_json(data).encode()) < 500 * interior
+    assert len(script_json(data).encode()) < 500 * interior
     collapsed = explain_backward(out, collapse=2)
     assert len(page_data(collapsed)["steps"]) == 2 + 3  # forward, seed, three layers
     assert len(collapsed.html.encode()) < 150_000
 
 
-def test_page_steps_through_backward_in_chromium(chromium: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_page_steps_through_backward_in_chromium(chromium: Any, tmp_path: Path) -> None:
     needs(graphviz_pure_installed(), "the graphviz-pure command")
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
@@ -379,7 +379,7 @@ def test_page_steps_through_backward_in_chromium(chromium: Any, tmp_path: Path) 
     assert errors == []
 
 
-def test_the_current_node_is_scrolled_into_view(chromium: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_the_current_node_is_scrolled_into_view(chromium: Any, tmp_path: Path) -> None:
     needs(graphviz_pure_installed(), "the graphviz-pure command")
     from selenium.webdriver.common.by import By
 

@@ -15,15 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Value, topological_order
-from tests.browser import (  # noqa: F401
-    Lab,
-    chromium,
-    jupyterlab,
-    notebook,
-    panel,
-    run_all,
-    wait_until,
-)
+from tests.browser import Lab, notebook, panel, run_all, wait_until
 from tests.conftest import needs
 from tests.kernel import execute, kernel_available
 from viz.explorer import Explorer, explore, replay, slider_range
@@ -218,7 +210,7 @@ def shown_number(text: str | None) -> float:
     return float(text) if text else math.nan
 
 
-def test_dragging_the_slider_in_jupyterlab(chromium: Any, jupyterlab: Lab) -> None:  # noqa: F811
+def test_dragging_the_slider_in_jupyterlab(chromium: Any, jupyterlab: Lab) -> None:
     needs(graphviz_pure_installed(), "the graphviz-pure command")
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -291,6 +283,20 @@ def test_dragging_the_slider_in_jupyterlab(chromium: Any, jupyterlab: Lab) -> No
     assert lines[0] == "∂#2/∂x = w = -3.0"
     assert lines[1].startswith("grad(x) += ∂#2/∂x × grad(#2) = -3.0 × ")
     assert float(lines[1].rsplit("= ", 1)[1]) == pytest.approx(want["x"], abs=1e-4)
+    # each further drag is answered too: no value is sent twice (an unchanged value changes
+    # nothing in the kernel, which would leave the widget waiting for an answer)
+    for offset in (-width // 8, width // 3, -width // 3):
+        before = float(slider.get_attribute("value"))
+        ActionChains(driver).click_and_hold(slider).move_by_offset(offset, 0).release().perform()
+        moved = float(slider.get_attribute("value"))
+        assert moved != before
+        wait_until(
+            lambda moved=moved: (
+                shown_number(readout.get_attribute("data-value")) == pytest.approx(moved, abs=1e-4)
+            ),
+            30,
+            "the kernel's answer to another drag of the slider",
+        )
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert [e for e in errors if "viz" in e["message"] or "anywidget" in e["message"]] == []
 

@@ -3,6 +3,7 @@ page in headless Chromium, and a click in the widget in real JupyterLab (tests/b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import re
@@ -18,12 +19,7 @@ import pytest
 import nn
 import viz
 from autograd_core import no_grad
-from tests.browser import (  # noqa: F401 (fixtures)
-    chromium,
-    jupyterlab,
-    notebook,
-    wait_until,
-)
+from tests.browser import notebook, wait_until
 from tests.conftest import needs
 from tests.kernel import kernel_available, kernel_env
 
@@ -278,6 +274,36 @@ def test_past_max_frames_every_other_frame_is_dropped_and_the_interval_doubles()
     assert len(view.recording.curves["loss"]) == 20  # the curves keep every epoch
 
 
+def test_each_live_update_shows_the_model_as_it_is_copying_it_once_per_recorded_epoch():
+    X, y = moons(20)
+    model = nn.MLP(2, [3, 1], seed=0)
+    view = viz.TrainingView(model, X, y, every=2, fps=None)
+    snapshot, taken = view._probe.snapshot, []
+
+    def counting(epoch: int, n_points: int) -> Any:
+        taken.append(epoch)
+        return snapshot(epoch, n_points)
+
+    view._probe.snapshot = counting  # type: ignore[method-assign]
+    shown: list[tuple[Any, Any]] = []  # per update: the frame sent, the model's frame now
+
+    class Widget:
+        def hold_sync(self) -> Any:
+            return contextlib.nullcontext()
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name == "frame":
+                shown.append((value, view._frame(snapshot(view._epoch, len(view._X)))))
+
+    view._widget = Widget()
+    nn.fit(model, X, y, loss="hinge", epochs=5, progress=False, callbacks=[view])
+    assert [sent["epoch"] for sent, _ in shown] == [0, 1, 2, 3, 4, 5, 5]
+    assert all(sent == now for sent, now in shown)
+    assert view.recorded_epochs == [0, 2, 4, 5]
+    # begin, 1, 2 (recorded and shown), 3, 4 (recorded and shown), 5, 5 (recorded and shown)
+    assert taken == [0, 1, 2, 3, 4, 5, 5]
+
+
 def test_a_point_added_while_training_is_trained_on_and_drawn():
     X, y = moons(20)
     model = nn.MLP(2, [3, 1], seed=0)
@@ -387,7 +413,7 @@ def canvases(driver: Any) -> list[str]:
     )
 
 
-def test_the_saved_page_replays_the_run_from_file_in_chromium(chromium, tmp_path):  # noqa: F811
+def test_the_saved_page_replays_the_run_from_file_in_chromium(chromium, tmp_path):
     X, y = moons()
     model = nn.MLP(2, [8, 8, 1], seed=0)
     view = viz.TrainingView(model, X, y, title="two moons")
@@ -475,7 +501,7 @@ def run_first_cell(driver: Any, lab: Any, path: str) -> None:
         started[0].click()
 
 
-def test_the_widget_in_jupyterlab_pauses_steps_and_takes_a_clicked_point(chromium, jupyterlab):  # noqa: F811
+def test_the_widget_in_jupyterlab_pauses_steps_and_takes_a_clicked_point(chromium, jupyterlab):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
