@@ -7,7 +7,6 @@ micrograd, PyTorch 0-dim tensors) share one loss expression, written exactly as 
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .data import Problem
+from .timing import Budget, epoch_series, series
 
 
 class Contender(ABC):
@@ -63,6 +63,10 @@ class Contender(ABC):
         self.backward(loss)
         self.sgd(lr)
         return self.loss_value(loss)
+
+    def timed_steps(self, budget: Budget, lr: Callable[[int], float]) -> list[float]:
+        """Seconds of each of a series of `step(lr(k))` calls, back to back (`timing.series`)."""
+        return series(lambda k: self.step(lr(k)), budget)
 
 
 # --- the scalar engines ----------------------------------------------------------------------
@@ -306,14 +310,9 @@ class NnFit(_ScalarEngine):
     def loss_value(self, loss: Any) -> float:
         return float(loss)
 
-    def timed_steps(self, budget: Any, lr: Callable[[int], float]) -> list[float]:
+    def timed_steps(self, budget: Budget, lr: Callable[[int], float]) -> list[float]:
         """Seconds per step of one fit long enough for the budget, after its warm-up steps."""
-        start = time.perf_counter()
-        self.fit(budget.warmup, lr)
-        estimate = (time.perf_counter() - start) / max(budget.warmup, 1)
-        repeats = budget.repeats(estimate)
-        seconds = [0.0, *self.fit(budget.warmup + repeats, lr).time]
-        return list(np.diff(seconds)[budget.warmup :])
+        return epoch_series(lambda epochs: self.fit(epochs, lr).time, budget)
 
 
 class NnFitCompiled(NnFit):

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from typing import Any
 
 import numpy as np
 
 import autograd_core
 import nn
+
+from .timing import Budget, series, summary
+
+RTOL = 1e-9
 
 
 def measure(device: str, batch: int, repeats: int = 30) -> dict[str, Any]:
@@ -44,28 +46,26 @@ def measure(device: str, batch: int, repeats: int = 30) -> dict[str, Any]:
         return loss.item()
 
     result, loss = ours(), theirs()
-    if abs(result.value - loss) > 1e-9 * abs(loss):
+    if abs(result.value - loss) > RTOL * abs(loss):
         raise SystemExit(f"the losses disagree: compiled {result.value!r}, torch {loss!r}")
+    grad_err = max_grad_diff(model, compiled, result, net)
+    if not grad_err <= RTOL:
+        raise SystemExit(f"the gradients disagree: max relative difference {grad_err:.2e}")
+
+    cuda = torch.device(device).type == "cuda"
+    sync = torch.cuda.synchronize if cuda else lambda: None
+    exactly = Budget(0.0, warmup=3, min_repeats=repeats, max_repeats=repeats)
 
     def timed(fn: Any) -> float:
-        for _ in range(3):
-            fn()
-        times = []
-        for _ in range(repeats):
-            if device == "cuda":
-                torch.cuda.synchronize()
-            start = time.perf_counter()
-            fn()
-            if device == "cuda":
-                torch.cuda.synchronize()
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
+        """Median seconds of `fn`, each call waited for until the device has finished it."""
 
-    name = (
-        torch.cuda.get_device_name()
-        if device == "cuda"
-        else f"CPU ({torch.get_num_threads()} threads)"
-    )
+        def call(_: int) -> None:
+            fn()
+            sync()
+
+        return float(summary(series(call, exactly))["median_s"])
+
+    name = torch.cuda.get_device_name() if cuda else f"CPU ({torch.get_num_threads()} threads)"
     compiled_s, torch_s = timed(ours), timed(theirs)
     return {
         "device": name,
@@ -74,6 +74,23 @@ def measure(device: str, batch: int, repeats: int = 30) -> dict[str, Any]:
         "torch_ms": 1000 * torch_s,
         "ratio": compiled_s / torch_s,
     }
+
+
+def max_grad_diff(model: nn.MLP, compiled: Any, result: Any, net: Any) -> float:
+    """The largest difference between the compiled gradients and the torch module's (its
+    Linear layers' `weight.grad` and `bias.grad`), relative to the largest of the latter."""
+    import torch
+
+    by_param = {id(p): g for p, g in zip(compiled.params, result.grads.tolist())}
+    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
+    ours, theirs = [], []
+    for layer, linear in zip(model.layers, linears, strict=True):
+        W, b = linear.weight.grad.tolist(), linear.bias.grad.tolist()
+        for j, neuron in enumerate(layer.neurons):
+            ours += [by_param[id(w)] for w in neuron.w] + [by_param[id(neuron.b)]]
+            theirs += W[j] + [b[j]]
+    ours_a, theirs_a = np.array(ours), np.array(theirs)
+    return float(np.max(np.abs(ours_a - theirs_a)) / np.max(np.abs(theirs_a)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,24 +89,17 @@ def mlp(sizes: list[int]) -> Value:
 
 def cases(quick: bool) -> list[tuple[str, Callable[[], Value], dict[str, Any]]]:
     """(name, graph maker, draw_dot options) for each graph to time."""
-    sizes: dict[str, list[int]] = {
-        "chain": [100, 1000] if quick else [100, 500, 1000],
-        "power": [50, 100] if quick else [50, 100, 150, 200, 500, 1000],
-        "sin_sum": [30] if quick else [30, 110, 250, 333],
-        "wide_sum": [50] if quick else [50, 100, 249],
-        "random_dag": [100] if quick else [80, 100, 300, 600, 1000],
-    }
-    makers: dict[str, Graph] = {
-        "chain": chain,
-        "power": power,
-        "sin_sum": sin_sum,
-        "wide_sum": wide_sum,
-        "random_dag": random_dag,
+    families: dict[str, tuple[Graph, list[int]]] = {
+        "chain": (chain, [100, 1000] if quick else [100, 500, 1000]),
+        "power": (power, [50, 100] if quick else [50, 100, 150, 200, 500, 1000]),
+        "sin_sum": (sin_sum, [30] if quick else [30, 110, 250, 333]),
+        "wide_sum": (wide_sum, [50] if quick else [50, 100, 249]),
+        "random_dag": (random_dag, [100] if quick else [80, 100, 300, 600, 1000]),
     }
     out: list[tuple[str, Callable[[], Value], dict[str, Any]]] = []
-    for family, ns in sizes.items():
+    for family, (make, ns) in families.items():
         for n in ns:
-            out.append((f"{family}({n})", partial(makers[family], n), {}))
+            out.append((f"{family}({n})", partial(make, n), {}))
     nets = [[2, 4, 4, 1]] if quick else [[2, 4, 4, 1], [2, 16, 16, 1], [3, 8, 8, 8, 1]]
     for net in nets:
         name = "mlp(" + "-".join(map(str, net)) + ")"

@@ -30,13 +30,20 @@ class _Nothing:
         pass
 
 
+def _moons(points: int) -> tuple[Any, Any]:
+    """`points` two-moons points (noise 0.1, seed 0) and their labels as -1/+1."""
+    import nn
+
+    X, y = nn.data.make_moons(points, noise=0.1, seed=0)
+    return X, 2 * y - 1
+
+
 def _fit(compiled: bool, epochs: int, points: int, hidden: list[int], watch: str) -> float:
     """Seconds of one fit from fresh weights; `watch` is "none", "nothing" or "view"."""
     import nn
     import viz
 
-    X, y = nn.data.make_moons(points, noise=0.1, seed=0)
-    y = 2 * y - 1
+    X, y = _moons(points)
     model = nn.MLP(2, [*hidden, 1], seed=0)
     gc.collect()
     start = time.perf_counter()
@@ -77,8 +84,7 @@ def long_run(epochs: int, points: int, hidden: list[int]) -> dict[str, Any]:
     import nn
     import viz
 
-    X, y = nn.data.make_moons(points, noise=0.1, seed=0)
-    y = 2 * y - 1
+    X, y = _moons(points)
     model = nn.MLP(2, [*hidden, 1], seed=0)
     view = viz.TrainingView(model, X, y)
     nn.fit(model, X, y, loss="hinge", epochs=epochs, progress=False, compile=True,

@@ -66,7 +66,7 @@ def meta(config: Config) -> dict:
 
 
 def run(config: Config, log: Callable[[str], None] = lambda _: None) -> dict:
-    """All four sections plus the targets. Timing sections are skipped if contenders disagree."""
+    """All six sections plus the targets. Sections 1 and 2 are skipped if contenders disagree."""
     problem = make_problem(config.n_points, config.hidden)
     contenders, notes = available(problem)
     results: dict = {"meta": meta(config), "notes": notes}

@@ -25,7 +25,7 @@ import nn
 
 from .child import run_child
 from .memory import _peak_kib, _status_kib
-from .timing import Budget, series, summary
+from .timing import Budget, epoch_series, series, summary
 
 NETWORKS = ((2, 16, 16, 1), (64, 128, 64, 10), (784, 128, 64, 10))
 QUICK_NETWORKS = ((2, 4, 4, 1), (8, 16, 3))
@@ -114,12 +114,11 @@ def timings(sizes: tuple[int, ...], batch: int, budget: Budget) -> dict[str, Any
             model, X, Y, loss="mse", optimizer=nn.SGD(model, lr=1e-3), epochs=epochs,
             batch_size=batch, shuffle=False, progress=False, compile=True,
         )  # fmt: skip
-        return list(np.diff([0.0, *history.time]) / STEPS)
+        return history.time
 
     gc.collect()
-    estimate = fit(budget.warmup)[-1]
-    compiled_times = fit(budget.warmup + max(1, budget.repeats(estimate * STEPS) // STEPS))
-    out = {"compiled": summary(compiled_times[budget.warmup :]), "numpy": summary(numpy_times)}
+    compiled_times = epoch_series(fit, budget, steps_per_epoch=STEPS)
+    out = {"compiled": summary(compiled_times), "numpy": summary(numpy_times)}
     out["ratio"] = out["compiled"]["median_s"] / out["numpy"]["median_s"]
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -70,6 +70,25 @@ def series(fn: Callable[[int], object], budget: Budget) -> list[float]:
         times.append(time.perf_counter() - start)
         k += 1
     return times
+
+
+def epoch_series(
+    fit: Callable[[int], Sequence[float]], budget: Budget, steps_per_epoch: int = 1
+) -> list[float]:
+    """Seconds per step of each epoch of one training run, as the run itself timed them.
+
+    `fit(epochs)` trains afresh for that many epochs of `steps_per_epoch` steps and returns the
+    seconds since it started at the end of each epoch (`nn.fit`'s `history.time`). A first fit of
+    `budget.warmup` epochs estimates a step (from its last epoch); a second runs those epochs
+    plus enough for the budget's repeats, counted in steps and rounded down to whole epochs (at
+    least one), and its warm-up epochs are dropped.
+    """
+    ends = [0.0, *fit(budget.warmup)]
+    estimate = (ends[-1] - ends[-2]) / steps_per_epoch if len(ends) > 1 else 0.0
+    epochs = max(1, budget.repeats(estimate) // steps_per_epoch)
+    ends = [0.0, *fit(budget.warmup + epochs)]
+    per_step = [(b - a) / steps_per_epoch for a, b in zip(ends, ends[1:])]
+    return per_step[budget.warmup :]
 
 
 def phases(run: Callable[[], list[float]], budget: Budget) -> list[list[float]]:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .contenders import Contender, NnFit
 from .data import Problem
-from .timing import Budget, gc_state, phases, series, summary
+from .timing import Budget, gc_state, phases, summary
 
 RTOL = 1e-9
 
@@ -78,10 +78,7 @@ def training_step(contenders: list[Contender], problem: Problem, budget: Budget)
         fresh = type(contender)(problem)
         gc.collect()  # untimed: no row pays for the garbage an earlier row left behind
         with gc_state(gc_enabled):
-            if isinstance(fresh, NnFit):  # one long fit, timed per epoch by fit itself
-                times = fresh.timed_steps(budget, learning_rate)
-            else:
-                times = series(lambda k, c=fresh: c.step(learning_rate(k)), budget)
+            times = fresh.timed_steps(budget, learning_rate)
         rows[name] = {"contender": contender.name, "gc": gc_enabled, **summary(times)}
     return rows
 

@@ -10,6 +10,7 @@ import pytest
 
 import viz
 from autograd_core import Value, grad, name_scope
+from benchmarks.layout import chain
 from viz import GraphTooLargeError, draw_dot, format_number
 
 from .samples import neuron, neuron_grads, reuse, scoped, scoped_outputs
@@ -170,13 +171,6 @@ def test_collapse_errors_name_the_scopes() -> None:
         draw_dot(loss, collapse=True)
     with pytest.raises(ValueError, match=">= 1"):
         draw_dot(loss, collapse=0)
-
-
-def chain(n: int) -> Value:
-    x = Value(0.5, label="x")
-    for _ in range(n - 1):
-        x = x.tanh()
-    return x
 
 
 def test_node_limit_refuses_with_advice_that_works() -> None:

@@ -23,7 +23,7 @@ import pytest
 import nn
 import viz
 from autograd_core import Value, topological_order
-from tests.browser import chromium  # noqa: F401
+from benchmarks.layout import power
 from tests.conftest import needs
 from tests.kernel import ROOT
 from viz import GraphTooLargeError, draw_dot, format_number
@@ -59,15 +59,6 @@ def text_positions(svg: str) -> dict[str, tuple[float, float]]:
         if match:
             out[match.group(3)] = (float(match.group(1)), float(match.group(2)))
     return out
-
-
-def power(n: int) -> Value:
-    x = Value(1.01, label="x")
-    y = x
-    for _ in range(n - 1):
-        y = y * x
-    y.backward()
-    return y
 
 
 def mlp(sizes: list[int], **options: object) -> tuple[nn.MLP, Value]:
@@ -117,7 +108,7 @@ return {fit: [box('fit').width, box('fit').height], small: [box('small').width],
 """
 
 
-def test_jupyter_html_fits_the_output_width_in_a_browser(renderer: None, chromium) -> None:  # noqa: F811
+def test_jupyter_html_fits_the_output_width_in_a_browser(renderer: None, chromium) -> None:
     wide = draw_dot(chain(30), rankdir="LR")  # far wider than a notebook output
     small = draw_dot(reuse())
     (w, h), (small_w, _) = svg_size(wide._repr_svg_()), svg_size(small._repr_svg_())
@@ -217,8 +208,11 @@ def test_leaves_summed_over_several_backward_calls_are_marked() -> None:
 
 
 def test_long_edges_are_drawn_from_copies_of_their_tail(renderer: None) -> None:
-    assert "_at_" not in draw_dot(power(5)).source  # small graphs keep every edge
-    root = power(40)
+    roots = {n: power(n) for n in (5, 40, 200, 1000)}
+    for root in roots.values():
+        root.backward()
+    assert "_at_" not in draw_dot(roots[5]).source  # small graphs keep every edge
+    root = roots[40]
     source = draw_dot(root).source
     copies = re.findall(r"^\t+(v0_at_v\d+_op) \[label=\"\{ x \}\"(.*)$", source, re.M)
     assert copies and all("style=dashed" in attrs for _, attrs in copies)
@@ -227,8 +221,8 @@ def test_long_edges_are_drawn_from_copies_of_their_tail(renderer: None) -> None:
         if node.parents:
             assert len(re.findall(rf"^\t\w+ -> v{i}_op\b", source, re.M)) == 2
     assert "Dashed: a Value drawn again" in source
-    assert "<svg" in draw_dot(power(200)).pipe(encoding="utf-8")
-    plan = draw_dot(power(1000)).layout_plan
+    assert "<svg" in draw_dot(roots[200]).pipe(encoding="utf-8")
+    plan = draw_dot(roots[1000]).layout_plan
     assert plan.virtual > 100 * VIRTUAL_BUDGET and plan.virtual_after <= VIRTUAL_BUDGET
 
 
