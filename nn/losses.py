@@ -42,7 +42,7 @@ def mse(outputs: object, targets: object) -> Value:
     for o, t in _pairs(outputs, targets, "mse"):
         d = o - t
         terms.append(d * d)
-    return _sum(terms) / len(terms)
+    return _mean(terms)
 
 
 def squared_error(outputs: object, targets: object) -> Value:
@@ -72,7 +72,7 @@ def hinge(outputs: object, targets: object) -> Value:
     for _, t in pairs:
         if not isinstance(t, Value) and t not in (-1.0, 1.0):
             raise ValueError(f"hinge targets must be -1 or +1, got {t!r} (map 0/1 to it: 2*y - 1)")
-    return _sum([(1 - t * o).relu() for o, t in pairs]) / len(pairs)
+    return _mean([(1 - t * o).relu() for o, t in pairs])
 
 
 def bce(probs: object, targets: object) -> Value:
@@ -95,7 +95,7 @@ def bce(probs: object, targets: object) -> Value:
                 "bce_with_logits"
             )
         terms.append(-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)))
-    return _sum(terms) / len(terms)
+    return _mean(terms)
 
 
 def bce_with_logits(logits: object, targets: object) -> Value:
@@ -115,7 +115,7 @@ def bce_with_logits(logits: object, targets: object) -> Value:
     for z, t in _pairs(logits, targets, "bce_with_logits", unit_targets=True):
         size = abs(z)
         terms.append((z + size) * 0.5 - t * z + (1 + (-size).exp()).log())
-    return _sum(terms) / len(terms)
+    return _mean(terms)
 
 
 def softmax_cross_entropy(logits: object, targets: object) -> Value:
@@ -162,7 +162,7 @@ def softmax_cross_entropy(logits: object, targets: object) -> Value:
         z = [_value(v, "softmax_cross_entropy") for v in _as_list(row)]
         lse = _logsumexp(z)
         terms.append(lse - z[_class(label, len(z))] if _is_class(label) else _soft(lse, z, label))
-    return _sum(terms) / len(terms)
+    return _mean(terms)
 
 
 def _logsumexp(z: list[Value]) -> Value:
@@ -348,6 +348,11 @@ def _sum(terms: Sequence[Value | float]) -> Value:
     for term in terms[1:]:
         total = total + term
     return total if isinstance(total, Value) else Value(total)
+
+
+def _mean(terms: Sequence[Value | float]) -> Value:
+    """The terms' sum over their count; one term is its own mean (no `/ 1` node)."""
+    return _sum(terms) / len(terms) if len(terms) > 1 else _sum(terms)
 
 
 def _clamped_log(p: Value) -> Value:

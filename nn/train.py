@@ -80,7 +80,7 @@ class Evaluation(NamedTuple):
     accuracy: float | None  # None for a regression loss
 
 
-StepFn = Callable[[list[int]], tuple[float, Any]]
+StepFn = Callable[[Sequence[int]], tuple[float, Any]]
 
 
 def fit(
@@ -188,7 +188,7 @@ def fit(
                 batch_loss, outputs = step(batch)
                 total += batch_loss * len(batch)
                 if spec.predict:
-                    right += _count_right(spec, outputs, [targets[i] for i in batch])
+                    right += _count_right(spec, outputs, _take(targets, batch))
                 if on_batch_end:
                     called = time.perf_counter()
                     sync()
@@ -200,17 +200,16 @@ def fit(
                 sync()
             history.steps = optimizer.steps
             history.loss.append(total / n)
-            postfix = {"loss": f"{total / n:.4g}"}
             if history.accuracy is not None:
                 history.accuracy.append(right / n)
-                postfix["acc"] = f"{right / n:.3f}"
             if val:
                 result = _evaluate(model, *val, spec)
                 history.val_loss.append(result.loss)  # type: ignore[union-attr]
                 if history.val_accuracy is not None:
                     history.val_accuracy.append(result.accuracy)  # type: ignore[arg-type]
             history.time.append(time.perf_counter() - start - in_callbacks)
-            bar.set_postfix(postfix, refresh=False)
+            if progress:
+                bar.set_postfix(_postfix(history), refresh=False)
             if on_epoch_end:
                 called = time.perf_counter()
                 for hook in on_epoch_end:
@@ -235,9 +234,9 @@ def _training_step(
     """The function fit() calls per batch (the indices of its samples, which a callback may add
     to), returning (loss, outputs); `_CompiledStep` is the same function, compiled."""
 
-    def step(batch: list[int]) -> tuple[float, list[Any]]:
-        outputs = _forward(model, [samples[i] for i in batch])
-        loss = loss_fn(outputs, [targets[i] for i in batch])
+    def step(batch: Sequence[int]) -> tuple[float, list[Any]]:
+        outputs = _forward(model, _take(samples, batch))
+        loss = loss_fn(outputs, _take(targets, batch))
         if l2:
             loss = loss + l2_penalty(l2_params, l2)
         if not isinstance(loss, Value):
@@ -260,7 +259,7 @@ _BUILT_IN = {spec.fn for spec in LOSSES.values()}
 
 class _CompiledStep:
     """`_training_step` through `autograd_core.compile`: the per-sample loss (and the model's
-    outputs, for accuracy) traced once, the l2 term traced on its own, both replayed per batch.
+    outputs, for accuracy) traced once and replayed per batch; the l2 term in closed form.
 
     The parameters live in one vector between `sync()` calls, which write it (and the last
     step's gradients) back to the model's Values: updating a hundred thousand Values one by one
@@ -299,13 +298,10 @@ class _CompiledStep:
         self.data = autograd_core.compile(
             per_sample, X[0], Y[0], reduction=reduction, static=static, params=first
         )
-        penalty = (lambda: l2_penalty(l2_params, l2)) if l2 else None
-        self.penalty = autograd_core.compile(penalty, params=self.data.params) if penalty else None
-        if self.penalty is not None:  # its sum of squares runs as one dot product
-            self.penalty.backend = "levels"
         _check_compiled(self.data, reduction, model, samples, targets, loss_fn, X, Y)
         self.optimizer, self.want_outputs = optimizer, want_outputs
-        self.params = self.data.params  # the penalty's are the same list (given as its params)
+        self.params = self.data.params  # the penalty's parameters are among them (given first)
+        self.l2, self.penalized = l2, _positions(self.params, l2_params)
         self.theta = np.array([p.data for p in self.params])
         self.grads = np.zeros(len(self.params))
         self.synced = True
@@ -317,18 +313,20 @@ class _CompiledStep:
             return np.eye(self.classes)[np.asarray(yb, dtype=int)]
         return np.asarray(yb, dtype=float)
 
-    def __call__(self, batch: list[int]) -> tuple[float, Any]:
+    def __call__(self, batch: Sequence[int]) -> tuple[float, Any]:
         if self.synced:  # the Values may have changed since (a callback, a load): read them
             self.theta = np.array([p.data for p in self.params])
         if len(self.X) != len(self.samples):  # a callback added samples
             self.X, self.Y = np.asarray(self.samples, dtype=float), self.targets(self.labels)
-        X = self.X[batch]
-        Y = self.Y[batch] if isinstance(self.Y, np.ndarray) else [self.Y[i] for i in batch]
+        rows = slice(batch.start, batch.stop) if isinstance(batch, range) else batch  # a view
+        X = self.X[rows]
+        Y = self.Y[rows] if isinstance(self.Y, np.ndarray) else _take(self.Y, batch)
         result = self.data.run(X, Y, input_grads=False, params=self.theta)
         grads, loss = result.grads, result.value
-        if self.penalty is not None:
-            term = self.penalty.run(params=self.theta)
-            grads, loss = grads + term.grads, loss + term.value
+        if self.l2:  # l2·Σ p², whose gradient is 2·l2·p: one dot product, one scaled copy
+            p = self.theta[self.penalized]
+            grads[self.penalized] += 2 * self.l2 * p
+            loss += self.l2 * float(p @ p)
         n = len(self.optimizer.params)
         self.theta[:n] = self.optimizer.update(self.theta[:n], grads[:n])
         self.grads, self.synced = grads, False
@@ -348,6 +346,30 @@ class _CompiledStep:
             for p, value, grad in zip(self.params, self.theta.tolist(), self.grads.tolist()):
                 p.data, p.grad = value, grad
             self.synced = True
+
+
+def _take(items: list[Any], batch: Sequence[int]) -> list[Any]:
+    """items[i] for i in batch; a slice when the batch is a range (no shuffle)."""
+    if isinstance(batch, range):
+        return items[batch.start : batch.stop]
+    return [items[i] for i in batch]
+
+
+def _postfix(history: History) -> dict[str, str]:
+    """The progress bar's numbers after an epoch."""
+    shown = {"loss": f"{history.loss[-1]:.4g}"}
+    if history.accuracy is not None:
+        shown["acc"] = f"{history.accuracy[-1]:.3f}"
+    return shown
+
+
+def _positions(params: list[Value], some: list[Value]) -> slice | np.ndarray:
+    """Where `some` (each one of `params`) sit in `params`: a slice when they are a block."""
+    where = {id(p): i for i, p in enumerate(params)}
+    found = np.array([where[id(p)] for p in some], dtype=np.intp)
+    if len(found) and (found == np.arange(found[0], found[0] + len(found))).all():
+        return slice(int(found[0]), int(found[0]) + len(found))
+    return found
 
 
 @contextmanager
@@ -440,7 +462,9 @@ def _count_right(spec: LossSpec, outputs: Any, targets: list[Any]) -> int:
         return sum(spec.predict(o) == t for o, t in zip(outputs, targets))  # type: ignore[misc]
     scores = outputs if isinstance(outputs, np.ndarray) else np.array([_scores(o) for o in outputs])
     right = spec.labels(scores) == np.asarray(targets)
-    return int(np.sum(right.reshape(len(targets), -1).all(axis=1)))
+    if right.ndim > 1:  # several outputs per sample: right when all are
+        right = right.reshape(len(targets), -1).all(axis=1)
+    return int(np.count_nonzero(right))
 
 
 def _forward(model: Callable[..., Any], samples: list[Any]) -> list[Any]:

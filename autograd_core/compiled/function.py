@@ -194,17 +194,17 @@ class CompiledFunction:
         for group in groups:
             program = group.program
             values = _values(program, params)
-            seed = scale if batch is None else np.full(group.size, scale)
             levels = self._scheduled(program, batch, input_grads)
             with np.errstate(all="ignore"):
-                if levels is not None:
-                    out, g_inputs, g_params = levels.run(group.inputs, values, seed, group.size)
+                if levels is not None:  # the seed, one number, broadcasts over the batch
+                    out, g_inputs, g_params = levels.run(group.inputs, values, scale, group.size)
                     if len(groups) == 1 and _covers(program.slots, len(grads)):  # fresh: keep it
                         grads = g_params
                     else:
                         grads[program.slots] += g_params
                 else:
                     floats = values.tolist()  # one example: the engine's numbers, bit for bit
+                    seed = scale if batch is None else np.full(group.size, scale)
                     out, g_inputs, g_params = program.forward_backward(*group.inputs, floats, seed)
                     out = out if len(program.outputs) > 1 else (out,)
                     if g_params:

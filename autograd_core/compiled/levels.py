@@ -35,6 +35,8 @@ class _On:
     def __init__(self, xp: Any, inputs: list[Any]) -> None:
         self.xp = xp
         self.device = next((a.device for a in inputs if hasattr(a, "device")), None)
+        self.math = math_of(xp)  # the namespace `m` the op rules use, on xp's arrays
+        self.sum = np.add.reduce if xp is np else xp.sum  # numpy's without np.sum's wrapper
         self.cache: dict[int, Any] = {}
 
     def array(self, a: Any) -> Any:
@@ -58,13 +60,15 @@ _NUMPY = _On(np, [])
 
 class _Scatter:
     """`G[idx] += contrib`, also right when idx names a row several times (a node with several
-    users in one step): those contributions are summed first."""
+    users in one step): those contributions are summed first. `sole`: nothing else adds to
+    these rows, so numpy may write the gradient straight into them (`into`)."""
 
-    def __init__(self, idx: np.ndarray) -> None:
+    def __init__(self, idx: np.ndarray, sole: bool = False) -> None:
         unique, first, counts = np.unique(idx, return_index=True, return_counts=True)
         self.repeat = 0  # > 0: idx is each of `rows` so many times in a row
         self.order: np.ndarray | None = None  # else, for repeats: sort, then add runs
         self.rows: Rows = _rows(idx)
+        self.sole = sole and len(unique) == len(idx) and isinstance(self.rows, slice)
         if len(unique) == len(idx):
             return
         firsts = idx[np.sort(first)]
@@ -79,7 +83,7 @@ class _Scatter:
     def add(self, G: Any, contrib: Any, on: _On) -> None:
         xp = on.xp
         if self.repeat:
-            contrib = xp.sum(xp.reshape(contrib, (-1, self.repeat, G.shape[1])), axis=1)
+            contrib = on.sum(xp.reshape(contrib, (-1, self.repeat, G.shape[1])), axis=1)
         elif self.order is not None:
             if xp is np:
                 contrib = np.add.reduceat(contrib[self.order], self.starts, axis=0)
@@ -90,6 +94,23 @@ class _Scatter:
         else:
             rows = on.index(self.rows)
             G[rows] = G[rows] + contrib
+
+    def into(self, G: Any, on: _On) -> Any:
+        """G's rows, for an operation to write its result into (`out=`), when they are a view
+        that only this adds to (so they hold zeros); else None: `add` the result."""
+        return G[self.rows] if self.sole and on.xp is np else None
+
+    def add_product(self, G: Any, g: Any, d: Any, on: _On) -> None:
+        """G[idx] += g·d, for a local derivative d (an array, or the number 1 or -1)."""
+        out = self.into(G, on)
+        if out is None:
+            self.add(G, g if _is(d, 1.0) else -g if _is(d, -1.0) else g * d, on)
+        elif _is(d, 1.0):
+            np.copyto(out, g)
+        elif _is(d, -1.0):
+            np.negative(g, out=out)
+        else:
+            np.multiply(g, d, out=out)
 
     def summing(self) -> np.ndarray:
         """The (rows x contributions) 0/1 matrix that adds each row's contributions."""
@@ -117,25 +138,57 @@ class _Step:
         self.function = batch_function(self.op)
         self.needed = any(g is not None for g in self.grads)
 
+    def forward(self, V: Any, P: Any, on: _On) -> list[Any]:
+        """Fill the step's rows of V; return what backward reads (its operands)."""
+        args = [V[on.index(rows)] for rows in self.parents]
+        if on.xp is np and self.ufunc is not None:  # a + b, a - b, a * b, in place
+            self.ufunc(args[0], args[1], out=V[self.out])
+        elif self.chain:  # ((a + b) + c) + ..., left to right
+            total = args[0] + args[1]
+            for term in args[2:]:
+                total += term
+            V[self.out] = total
+        else:
+            V[self.out] = on.function(self)(*args)
+        return args
+
+    def backward(self, V: Any, G: Any, grads: np.ndarray, args: list[Any], on: _On) -> None:
+        """Add the step's gradient times each operand's local derivative to the operand's rows
+        of G (a sum's terms get the sum's gradient as it is)."""
+        if not self.needed:
+            return
+        g = G[self.out]
+        if self.chain:
+            local: Any = [1.0] * len(self.grads)
+        else:
+            local = self.op.rule(on.math, V[self.out], *args)
+        for scatter, d in zip(self.grads, local):
+            if scatter is not None:
+                scatter.add_product(G, g, d, on)
+
 
 @dataclass
 class _MatMul:
-    """A layer of dot products as one matrix product: `out = W @ X + extras`, where W's entries
-    are parameters (`weights` holds their indices) and X is the rows `xs`. Backward: the
-    transposed products, `W.T @ g` for X and `g @ X.T` for W."""
+    """A layer of dot products as one matrix product: `out = W @ X + b + extras`, where W's
+    entries and b's are parameters (`weights` and `bias` hold their indices) and X is the rows
+    `xs`. Backward: the transposed products, `W.T @ g` for X and `g @ X.T` for W, and b's
+    gradient is g summed over the batch."""
 
     out: slice
     weights: np.ndarray  # (nodes, inputs): parameter indices
     xs: Rows
     x_grad: _Scatter | None
+    bias: Rows | None  # parameter indices, one per node
     extras: list[Rows]
     extra_grads: list[_Scatter | None]
-    unique: bool  # every weight is a different parameter: gradients add without np.add.at
 
     def __post_init__(self) -> None:
         """When W's indices step evenly (a model's weights, neuron after neuron), W is a strided
         view of the parameter vector: read and updated in place, with no gather or scatter."""
         w, self.strides = self.weights, None
+        self.unique = len(np.unique(w)) == w.size  # gradients add without np.add.at
+        if isinstance(self.bias, np.ndarray) and len(np.unique(self.bias)) < len(self.bias):
+            self.unique = False
         if w.size and w.min() >= 0:
             rows = w[1:, 0] - w[:-1, 0] if len(w) > 1 else np.array([w.shape[1]])
             cols = w[0, 1:] - w[0, :-1] if w.shape[1] > 1 else np.array([1])
@@ -152,6 +205,48 @@ class _MatMul:
             return vector[base:end].reshape(n, rs)[:, : cs * k : cs]
         step = vector.strides[0]
         return np.lib.stride_tricks.as_strided(vector[base:], (n, k), (rs * step, cs * step))
+
+    def forward(self, V: Any, P: Any, on: _On) -> Any:
+        """Fill the layer's rows of V; return W, which backward reads."""
+        if on.xp is np:
+            W = self.view(P) if self.strides else P[self.weights]
+            out = np.matmul(W, V[self.xs], out=V[self.out])
+            if self.bias is not None:
+                out += P[self.bias, None]
+        else:
+            W = P[on.index(self.weights)]
+            out = on.xp.matmul(W, V[on.index(self.xs)])
+            if self.bias is not None:
+                out = out + P[on.index(self.bias), None]
+            V[self.out] = out
+        for extra in self.extras:
+            V[self.out] += V[on.index(extra)]
+        return W
+
+    def backward(self, V: Any, G: Any, grads: np.ndarray, W: Any, on: _On) -> None:
+        """Add the gradients of W and b to `grads`, and those of X and the extras to G."""
+        g, X = G[self.out], V[on.index(self.xs)]
+        gW = g @ X.T if on.xp is np else _to_numpy(g @ X.T)
+        if self.strides:
+            self.view(grads)[...] += gW
+        elif self.unique:
+            grads[self.weights] += gW
+        else:
+            np.add.at(grads, self.weights, gW)
+        if self.bias is not None:
+            gb = on.sum(g, axis=1) if on.xp is np else _to_numpy(on.sum(g, axis=1))
+            if isinstance(self.bias, slice) or self.unique:
+                grads[self.bias] += gb
+            else:
+                np.add.at(grads, self.bias, gb)
+        if self.x_grad is not None:
+            if (into := self.x_grad.into(G, on)) is not None:
+                np.matmul(W.T, g, out=into)
+            else:
+                self.x_grad.add(G, W.T @ g, on)
+        for scatter in self.extra_grads:
+            if scatter is not None:
+                scatter.add_product(G, g, 1.0, on)
 
 
 class _Levels:
@@ -185,7 +280,7 @@ class _Levels:
             if row.kind == "op" and not inner[k]:
                 level[k] = 1 + max(level[p] for p in operands[k])
                 if k in dots:
-                    kind: Any = ("dot", dots[k].xs, len(dots[k].extras))
+                    kind: Any = ("dot", *dots[k].layer)
                 else:
                     kind = ("sum", len(operands[k])) if len(operands[k]) > 2 else row.op
                 groups.setdefault((level[k], kind), []).append(k)
@@ -217,6 +312,15 @@ class _Levels:
         self.consts = slice(self.params.stop, len(slot))
         self.const_values = np.array([rows[k].value for k in leaves[n_params:]])[:, None]
         self.inputs = self._input_blocks(program, inputs)
+        reads = self._reads(plan, operands, dots, program.outputs[0])
+
+        def scatter(nodes: list[int]) -> _Scatter | None:
+            """How the gradients of `nodes` (one operand of a step) are added, if wanted."""
+            if not any(want[k] for k in nodes):
+                return None
+            idx = np.array([slot[k] for k in nodes], dtype=np.intp)
+            return _Scatter(idx, sole=all(reads[k] == 1 for k in nodes))
+
         self.steps: list[_Step | _MatMul] = []
         for kind, members in plan:
             start = len(slot)
@@ -224,16 +328,13 @@ class _Levels:
             out = slice(start, len(slot))
             if isinstance(kind, tuple) and kind[0] == "dot":
                 self.steps.append(
-                    self._matmul(program, [dots[k] for k in members], out, slot, want)
+                    self._matmul(program, [dots[k] for k in members], out, slot, scatter)
                 )
                 continue
-            idx = np.array([[slot[p] for p in operands[k]] for k in members], dtype=np.intp).T
-            grads = [
-                _Scatter(i) if any(want[operands[k][j]] for k in members) else None
-                for j, i in enumerate(idx)
-            ]
+            columns = [[operands[k][j] for k in members] for j in range(len(operands[members[0]]))]
+            parents = [_rows(np.array([slot[p] for p in c], dtype=np.intp)) for c in columns]
             op = ops.ADD if isinstance(kind, tuple) else kind
-            self.steps.append(_Step(op, out, [_rows(i) for i in idx], grads))
+            self.steps.append(_Step(op, out, parents, [scatter(c) for c in columns]))
         self.size = len(slot)
         self.n_params = len(program.params)
         self.outputs = [slot[o] for o in program.outputs]
@@ -244,24 +345,39 @@ class _Levels:
 
     @staticmethod
     def _matmul(
-        program: _Program, dots: list[Dot], out: slice, slot: dict[int, int], want: list[bool]
-    ) -> _MatMul:
+        program: _Program, dots: list[Dot], out: slice, slot: dict[int, int],
+        scatter: Callable[[list[int]], _Scatter | None],
+    ) -> _MatMul:  # fmt: skip
         weights = np.array([[program.rows[w].where[0] for w in d.weights] for d in dots])
+        bias = np.array([program.rows[d.bias].where[0] for d in dots if d.bias is not None])
         xs = np.array([slot[x] for x in dots[0].xs], dtype=np.intp)
-        extras = np.array([[slot[e] for e in d.extras] for d in dots], dtype=np.intp).T
-        extras = extras.reshape(len(dots[0].extras), len(dots))
+        extras = [[d.extras[j] for d in dots] for j in range(len(dots[0].extras))]
         return _MatMul(
             out,
             weights.astype(np.intp),
             _rows(xs),
-            _Scatter(xs) if any(want[x] for x in dots[0].xs) else None,
-            [_rows(e) for e in extras],
-            [
-                _Scatter(e) if any(want[d.extras[j]] for d in dots) else None
-                for j, e in enumerate(extras)
-            ],
-            len(np.unique(weights)) == weights.size,
+            scatter(list(dots[0].xs)),
+            _rows(bias.astype(np.intp)) if len(bias) else None,
+            [_rows(np.array([slot[e] for e in column], dtype=np.intp)) for column in extras],
+            [scatter(column) for column in extras],
         )
+
+    @staticmethod
+    def _reads(
+        plan: list[tuple[Any, list[int]]], operands: list[Any], dots: dict[int, Dot], loss: int
+    ) -> list[int]:
+        """Per node, how many step operands read it (a layer's matrix product reads its inputs
+        once), plus one for the loss, which the seed starts: who adds to its gradient."""
+        reads = [0] * len(operands)
+        reads[loss] += 1
+        for kind, members in plan:
+            if isinstance(kind, tuple) and kind[0] == "dot":
+                read = [*dots[members[0]].xs, *(e for k in members for e in dots[k].extras)]
+            else:
+                read = [p for k in members for p in operands[k]]
+            for p in read:
+                reads[p] += 1
+        return reads
 
     @staticmethod
     def _input_blocks(program: _Program, inputs: list[int]) -> list[tuple[int, np.ndarray, slice]]:
@@ -311,7 +427,8 @@ class _Levels:
     def run(
         self, inputs: list[Any], params: np.ndarray, seed: Any, size: int, xp: Any = np
     ) -> tuple[Any, ...]:
-        """Forward and, given a seed, backward over a batch of `size` examples: (outputs,
+        """Forward and, given a seed (one number, or one per example), backward over a batch
+        of `size` examples: (outputs,
         input gradients or None, parameter gradients summed over the batch). The batch's
         arrays are `xp`'s (numpy, or an Array API library's such as torch, on its device);
         the parameters and their gradients stay numpy vectors."""
@@ -325,68 +442,20 @@ class _Levels:
                 a = on.array(a)
                 V[rows] = a[on.index(elements)] if a.ndim == 2 else a[on.index(elements), None]
         P = on.array(params)
-        V[self.params] = P[on.index(self.param_index), None]
+        if self.param_index.size:  # parameters read other than as weights and biases
+            V[self.params] = P[on.index(self.param_index), None]
         V[self.consts] = on.array(self.const_values)
-        saved: list[Any] = []
-        for step in self.steps:
-            out = V[step.out]
-            if isinstance(step, _MatMul):
-                W = step.view(P) if xp is np and step.strides else P[on.index(step.weights)]
-                if xp is np:
-                    np.matmul(W, V[step.xs], out=out)
-                else:
-                    V[step.out] = xp.matmul(W, V[on.index(step.xs)])
-                for extra in step.extras:
-                    V[step.out] += V[on.index(extra)]
-                saved.append(W)
-                continue
-            args = [V[on.index(rows)] for rows in step.parents]
-            if xp is np and step.ufunc is not None:  # a + b, a - b, a * b, in place
-                step.ufunc(args[0], args[1], out=out)
-            elif step.chain:  # ((a + b) + c) + ..., left to right
-                total = args[0] + args[1]
-                for term in args[2:]:
-                    total += term
-                V[step.out] = total
-            else:
-                V[step.out] = on.function(step)(*args)
-            saved.append(args)
+        saved = [step.forward(V, P, on) for step in self.steps]
         outputs = tuple(V[o] for o in self.outputs)
         grads = np.zeros(self.n_params)
         if seed is None or not self.backward_needed:
             return outputs, None, grads
         G = xp.zeros((self.size, size), dtype=xp.float64, device=on.device)
         G[self.outputs[0]] = on.array(seed)
-        m = math_of(xp)
-        for step, args in zip(reversed(self.steps), reversed(saved)):
-            g = G[step.out]
-            if isinstance(step, _MatMul):
-                W, X = args, V[on.index(step.xs)]
-                gW = _to_numpy(g @ X.T) if xp is not np else g @ X.T
-                if step.strides:
-                    step.view(grads)[...] += gW
-                elif step.unique:
-                    grads[step.weights] += gW
-                else:
-                    np.add.at(grads, step.weights, gW)
-                if step.x_grad is not None:
-                    step.x_grad.add(G, W.T @ g, on)
-                for scatter in step.extra_grads:
-                    if scatter is not None:
-                        scatter.add(G, g, on)
-                continue
-            if not step.needed:
-                continue
-            if step.chain:
-                for scatter in step.grads:
-                    if scatter is not None:
-                        scatter.add(G, g, on)
-                continue
-            for scatter, local in zip(step.grads, step.op.rule(m, V[step.out], *args)):
-                if scatter is not None:
-                    term = g if _is(local, 1.0) else -g if _is(local, -1.0) else g * local
-                    scatter.add(G, term, on)
-        grads[self.param_index] += _to_numpy(xp.sum(G[self.params], axis=1))
+        for step, kept in zip(reversed(self.steps), reversed(saved)):
+            step.backward(V, G, grads, kept, on)
+        if self.param_index.size:
+            grads[self.param_index] += _to_numpy(on.sum(G[self.params], axis=1))
         return outputs, self._input_grads(G) if self.input_grads else None, grads
 
     def _input_grads(self, G: np.ndarray) -> list[Any]:

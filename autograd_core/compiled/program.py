@@ -195,10 +195,12 @@ class _Program:
                 [self.names[k] for k in members],
                 [self.names[x] for x in dots[members[0]].xs],
             )
-            extras = len(dots[members[0]].extras)
+            _, extras, bias = dots[members[0]].layer
             comments[max(members)] = [
                 f"# ^ a batch runs {_span(sums)} as one matrix product: W ({len(sums)}x{len(xs)}) "
-                f"@ [{_span(xs)}]" + (f" + {extras} term(s) each" if extras else ""),
+                f"@ [{_span(xs)}]"
+                + (" + b" if bias else "")
+                + (f" + {extras} term(s) each" if extras else ""),
                 "#   and its backward as W.T @ g (inputs) and g @ X.T (weights)",
             ]
         return comments

@@ -31,12 +31,19 @@ class Chains:
 
 @dataclass(frozen=True)
 class Dot:
-    """Node k = Σ weights[i] * xs[i] + Σ extras, replacing the product nodes `products`."""
+    """Node k = Σ weights[i] * xs[i] (+ bias) + Σ extras, replacing the product nodes
+    `products`. The bias is the first term that is a parameter, as a neuron's `b`."""
 
     weights: tuple[int, ...]  # parameter rows (node indices)
     xs: tuple[int, ...]
     extras: tuple[int, ...]
     products: tuple[int, ...]
+    bias: int | None = None
+
+    @property
+    def layer(self) -> tuple[tuple[int, ...], int, bool]:
+        """What the dots of one matrix product share: their inputs and the shape of the rest."""
+        return self.xs, len(self.extras), self.bias is not None
 
 
 def add_chains(program: _Program) -> Chains:
@@ -64,7 +71,7 @@ def find_dots(program: _Program, chains: Chains) -> dict[int, Dot]:
     """The sums that hold products of a parameter and another node, used only there."""
     rows, dots = program.rows, {}
     for k, terms in chains.terms.items():
-        weights, xs, extras, products = [], [], [], []
+        weights, xs, extras, products, bias = [], [], [], [], None
         for t in terms:
             row = rows[t]
             if row.op is ops.MUL and chains.users[t] == 1:
@@ -75,16 +82,19 @@ def find_dots(program: _Program, chains: Chains) -> dict[int, Dot]:
                     xs.append(x)
                     products.append(t)
                     continue
-            extras.append(t)
+            if bias is None and row.kind == "param":
+                bias = t
+            else:
+                extras.append(t)
         if weights:
-            dots[k] = Dot(tuple(weights), tuple(xs), tuple(extras), tuple(products))
+            dots[k] = Dot(tuple(weights), tuple(xs), tuple(extras), tuple(products), bias)
     return dots
 
 
 def layers(dots: dict[int, Dot]) -> list[list[int]]:
-    """The dot nodes grouped by the inputs they read (and their count of extra terms): each
-    group runs as one matrix product. In program order."""
-    groups: dict[tuple[tuple[int, ...], int], list[int]] = {}
+    """The dot nodes grouped by the inputs they read (and the shape of their other terms):
+    each group runs as one matrix product. In program order."""
+    groups: dict[tuple[tuple[int, ...], int, bool], list[int]] = {}
     for k, dot in dots.items():
-        groups.setdefault((dot.xs, len(dot.extras)), []).append(k)
+        groups.setdefault(dot.layer, []).append(k)
     return list(groups.values())

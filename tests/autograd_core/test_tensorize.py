@@ -92,6 +92,26 @@ def test_a_weight_used_twice_in_a_layer_gets_both_contributions():
     close(result.grads, grads)
 
 
+def test_a_bias_shared_by_neurons_and_read_elsewhere_gets_every_contribution():
+    w = [Value(v) for v in (0.7, -0.3, 0.4, 0.9)]
+    b = Value(0.25, label="b")
+
+    def fn(x):  # two neurons with the same bias b, which the output reads once more
+        h0 = (b + w[0] * x[0] + w[1] * x[1]).tanh()
+        h1 = (b + w[2] * x[0] + w[3] * x[1]).tanh()
+        return h0 * h1 + b * b
+
+    X = np.random.default_rng(4).normal(size=(6, 2))
+    compiled = compile(fn, X[0])
+    compiled.backend = "levels"
+    result = compiled.run(X, input_grads=False)
+    layer = matmuls(compiled)[0]  # (b * b is a dot product too)
+    assert layer.bias is not None and not layer.unique  # b's two entries add with np.add.at
+    loss, grads = eager_loss_and_grads(lambda x, _: fn(x), compiled.params, X, np.zeros(6))
+    close(result.value, loss)
+    close(result.grads, grads)
+
+
 def test_sums_of_other_shapes_still_run_and_agree():
     w = [Value(v) for v in (0.5, -1.2, 0.8)]
 
@@ -114,7 +134,7 @@ def test_the_printed_program_shows_the_fused_form_and_still_runs():
     model = nn.MLP(2, [3, 1], activation="relu", seed=0)
     compiled = compile(lambda x, y: nn.mse(model(x), y), [0.1, 0.2], 0.5)
     source = compiled.source
-    assert "one matrix product: W (3x2) @ [x_0, x_1] + 1 term(s) each" in source
+    assert "one matrix product: W (3x2) @ [x_0, x_1] + b" in source
     assert "one matrix product: W (1x3)" in source
     namespace: dict = {}
     exec(source, namespace)
