@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .report import render
 from .runner import FULL, QUICK, run
+from .timing import steady
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,9 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print tables as Markdown")
     args = parser.parse_args(argv)
 
-    results = run(
-        QUICK if args.quick else FULL, log=lambda msg: print(f"... {msg}", file=sys.stderr)
-    )
+    conditions: list[str] = []
+    with steady(conditions):
+        results = run(
+            QUICK if args.quick else FULL, log=lambda msg: print(f"... {msg}", file=sys.stderr)
+        )
+    results["notes"] = conditions + results["notes"]
     print(render(results, markdown=args.markdown))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -25,7 +25,7 @@ import nn
 
 from .child import run_child
 from .memory import _peak_kib, _status_kib
-from .timing import Budget, epoch_series, series, summary
+from .timing import Budget, epoch_series, in_turns, series, steady, summary
 
 NETWORKS = ((2, 16, 16, 1), (64, 128, 64, 10), (784, 128, 64, 10))
 QUICK_NETWORKS = ((2, 4, 4, 1), (8, 16, 3))
@@ -102,12 +102,14 @@ def check(sizes: tuple[int, ...], batch: int) -> float:
 
 def timings(sizes: tuple[int, ...], batch: int, budget: Budget) -> dict[str, Any]:
     """Seconds per step of `nn.fit(compile=True)` (from its own `history.time`, over epochs of
-    several batches) and of the numpy loop over the same batches."""
+    several batches) and of the numpy loop over the same batches, timed in turns."""
     model, weights, X, Y = problem(sizes, batch * STEPS)
     reference = NumpyMLP(weights)
     batches = [(X[i : i + batch], Y[i : i + batch]) for i in range(0, len(X), batch)]
-    gc.collect()
-    numpy_times = series(lambda k: reference.step(*batches[k % STEPS], 1e-3), budget)
+
+    def numpy_steps(budget: Budget) -> list[float]:
+        gc.collect()
+        return series(lambda k: reference.step(*batches[k % STEPS], 1e-3), budget)
 
     def fit(epochs: int) -> list[float]:
         history = nn.fit(
@@ -116,9 +118,12 @@ def timings(sizes: tuple[int, ...], batch: int, budget: Budget) -> dict[str, Any
         )  # fmt: skip
         return history.time
 
-    gc.collect()
-    compiled_times = epoch_series(fit, budget, steps_per_epoch=STEPS)
-    out = {"compiled": summary(compiled_times), "numpy": summary(numpy_times)}
+    def compiled_steps(budget: Budget) -> list[float]:
+        gc.collect()
+        return epoch_series(fit, budget, steps_per_epoch=STEPS)
+
+    times = in_turns({"compiled": compiled_steps, "numpy": numpy_steps}, budget)
+    out = {"compiled": summary(times["compiled"]), "numpy": summary(times["numpy"])}
     out["ratio"] = out["compiled"]["median_s"] / out["numpy"]["median_s"]
     return out
 
@@ -198,7 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         sizes = tuple(int(s) for s in args.trace[0].split(","))
         print(json.dumps(trace_child(sizes, int(args.trace[1]))))
         return 0
-    rows = run(args.quick, log=lambda msg: print(f"... {msg}", file=sys.stderr))
+    conditions: list[str] = []
+    with steady(conditions):
+        rows = run(args.quick, log=lambda msg: print(f"... {msg}", file=sys.stderr))
+    print("\n".join(conditions))
     print(render(rows, args.markdown))
     return 1 if any("error" in r for r in rows) else 0
 

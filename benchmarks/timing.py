@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 
@@ -98,3 +99,60 @@ def phases(run: Callable[[], list[float]], budget: Budget) -> list[list[float]]:
         estimate = sum(run())
     results = [run() for _ in range(budget.repeats(estimate))]
     return [list(column) for column in zip(*results)]
+
+
+def in_turns(
+    measures: dict[str, Callable[[Budget], list[float]]], budget: Budget, rounds: int = 3
+) -> dict[str, list[float]]:
+    """The times of several measurements (`measure(budget) -> seconds per step`), taken in
+    turns: in each of `rounds` rounds every measurement runs on its share of the budget. This
+    machine has slow spells lasting tenths of a second; taken in turns, they fall on every
+    contender alike, and the ratios between them hold."""
+    share = Budget(
+        budget.seconds / rounds,
+        budget.warmup,
+        -(-budget.min_repeats // rounds),
+        -(-budget.max_repeats // rounds),
+    )
+    times: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(rounds):
+        for name, measure in measures.items():
+            times[name] += measure(share)
+    return times
+
+
+@contextmanager
+def steady(notes: list[str]) -> Iterator[None]:
+    """The conditions of every timing in a run, the same for each contender, so that one run's
+    ratios hold on a 2-core machine; what was set is added to `notes`, for the report.
+
+    - BLAS on one thread (threadpoolctl): on two cores, a second BLAS thread made numpy's
+      784-wide step 2x faster in some spells and 2x slower in others.
+    - glibc's malloc keeps freed memory (`mallopt`): returning it to the system made each big
+      temporary page-fault afresh (650 faults, +1 ms, on a step of the numpy reference).
+    """
+    with ExitStack() as stack:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            notes.append("BLAS threads left as they are (threadpoolctl is not installed)")
+        else:
+            stack.enter_context(threadpool_limits(limits=1, user_api="blas"))
+            notes.append("BLAS on one thread (threadpoolctl), for every contender")
+        if _keep_freed_memory():
+            notes.append("glibc malloc keeps freed memory (mallopt), for every contender")
+        yield
+
+
+def _keep_freed_memory() -> bool:
+    """Raise glibc's mmap and trim thresholds (and pad the heap) so freed memory is reused,
+    not returned to the system; False where there is no glibc."""
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    trim, top_pad, mmap = -1, -2, -3  # glibc's M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD
+    return all(
+        mallopt(option, value) == 1
+        for option, value in ((mmap, 32 << 20), (trim, 256 << 20), (top_pad, 64 << 20))
+    )

@@ -11,7 +11,7 @@ import numpy as np
 
 from .contenders import Contender, NnFit
 from .data import Problem
-from .timing import Budget, gc_state, phases, summary
+from .timing import Budget, gc_state, in_turns, phases, summary
 
 RTOL = 1e-9
 
@@ -72,15 +72,24 @@ def variants(contenders: list[Contender]) -> list[tuple[str, Contender, bool]]:
 
 
 def training_step(contenders: list[Contender], problem: Problem, budget: Budget) -> dict:
-    """Times of whole steps (zero_grad, forward, backward, SGD), each row from fresh weights."""
-    rows = {}
+    """Times of whole steps (zero_grad, forward, backward, SGD), each row from fresh weights,
+    the rows timed in turns (`timing.in_turns`)."""
+    rows, measures = {}, {}
     for name, contender, gc_enabled in variants(contenders):
-        fresh = type(contender)(problem)
+        rows[name] = {"contender": contender.name, "gc": gc_enabled}
+        measures[name] = _timed(type(contender)(problem), gc_enabled)
+    for name, times in in_turns(measures, budget).items():
+        rows[name].update(summary(times))
+    return rows
+
+
+def _timed(contender: Contender, gc_enabled: bool) -> Callable[[Budget], list[float]]:
+    def measure(budget: Budget) -> list[float]:
         gc.collect()  # untimed: no row pays for the garbage an earlier row left behind
         with gc_state(gc_enabled):
-            times = fresh.timed_steps(budget, learning_rate)
-        rows[name] = {"contender": contender.name, "gc": gc_enabled, **summary(times)}
-    return rows
+            return contender.timed_steps(budget, learning_rate)
+
+    return measure
 
 
 def graph_phases(contender: Contender) -> Callable[[], list[float]]:

@@ -12,6 +12,7 @@ import numpy as np
 
 from benchmarks.contenders import Compiled, NnFit, NnFitCompiled, NumpyVectorized, Ours
 from benchmarks.data import make_problem
+from benchmarks.timing import Budget, in_turns
 from benchmarks.training import check_agreement
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +60,22 @@ def test_quick_run_writes_json_with_every_section(tmp_path: Path) -> None:
         assert results["scaling"]["micrograd"]["deepest_ok_nodes"] > 0
     if not importlib.util.find_spec("torch"):
         assert any("torch skipped" in note for note in results["notes"])
+    assert any(note.startswith("BLAS ") for note in results["notes"])  # the conditions, stated
+
+
+def test_measurements_in_turns_share_the_budget_and_pool_their_times() -> None:
+    calls: list[tuple[str, int]] = []
+
+    def measure(name: str):
+        def run(budget: Budget) -> list[float]:
+            calls.append((name, budget.max_repeats))
+            return [float(len(calls))]
+
+        return run
+
+    times = in_turns({"a": measure("a"), "b": measure("b")}, Budget(3.0, max_repeats=100))
+    assert calls == [("a", 34), ("b", 34)] * 3  # three rounds, each a third of the repeats
+    assert times == {"a": [1.0, 3.0, 5.0], "b": [2.0, 4.0, 6.0]}
 
 
 class _WrongGradient(NumpyVectorized):
