@@ -32,8 +32,10 @@ y = 2 * y - 1
 model = nn.MLP(2, [8, 1], seed=0)
 view = viz.TrainingView(model, X, y, fps=None)
 seen = []  # per call of the loss: how many targets it got (full batch: all the data)
+pace = 0.0  # seconds each epoch waits: time for the front end's messages to arrive mid-fit
 def counting_hinge(outputs, targets):
     seen.append(len(targets))
+    time.sleep(pace)
     return nn.hinge(outputs, targets)
 display(view)
 """
@@ -137,7 +139,7 @@ def test_a_fit_in_a_real_kernel_updates_the_widget_while_it_runs(kernel: Kernel)
 
 def test_pause_step_add_and_resume_from_the_front_end_during_a_fit(kernel: Kernel) -> None:
     kernel.iopub.clear()
-    kernel.execute("seen.clear()")
+    kernel.execute("seen.clear(); pace = 0.2")  # the pause must land before 6 epochs are done
     kernel.execute("print(view.widget.comm.comm_id)")
     comm_id = kernel.until(lambda m: m["msg_type"] == "stream")["content"]["text"].strip()
     kernel.iopub.clear()
