@@ -104,11 +104,15 @@ def jupyterlab(request: pytest.FixtureRequest) -> Lab:
     return _lab(request.session)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium(request: pytest.FixtureRequest) -> Any:
-    """A headless Chromium at 1280x900 driven by selenium; no network but this machine."""
+    """A headless Chromium at 1280x900 driven by selenium; no network but this machine. One
+    browser serves the session; each test gets it on a blank page with an empty console log."""
     needs(chromium_available(), "Chromium, chromedriver and selenium")
-    return _chromium(request.session)
+    driver = _chromium(request.session)
+    driver.get("about:blank")  # leave what an earlier test left open (a JupyterLab still polling)
+    driver.get_log("browser")  # and drop what it logged
+    return driver
 
 
 def wait_until(condition: Callable[[], Any], timeout: float, what: str | Callable[[], str]) -> Any:

@@ -230,7 +230,6 @@ def test_performance_page_is_the_readme_section(site: Path) -> None:
 
 def test_every_page_in_chromium(site: Path, chromium: Any) -> None:
     """Links lead somewhere, pictures loaded, and the console stayed clean, on every page."""
-    chromium.get_log("browser")  # drop what earlier tests left
     pages = sorted(p for p in site.rglob("*.html") if p.name != "404.html")
     assert len(pages) >= 8 + len(NOTEBOOKS)
     ids_of: dict[Path, set[str]] = {}
