@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import math
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -111,8 +112,8 @@ def in_turns(
     share = Budget(
         budget.seconds / rounds,
         budget.warmup,
-        -(-budget.min_repeats // rounds),
-        -(-budget.max_repeats // rounds),
+        math.ceil(budget.min_repeats / rounds),
+        math.ceil(budget.max_repeats / rounds),
     )
     times: dict[str, list[float]] = {name: [] for name in measures}
     for _ in range(rounds):

@@ -42,13 +42,19 @@ def finite_float(v: object, what: str) -> float:
     return x
 
 
-def finite_nonnegative(x: object, what: str) -> float:
+def number_or_nan(x: object, what: str) -> float:
+    """`x` as a float for a bound check of the caller's own: nan where x is nan, infinite or an
+    int too large for a float (so `not low <= number` refuses it); TypeError for a non-number."""
     try:
-        number = finite_float(x, what)
+        return finite_float(x, what)
     except TypeError:
         raise TypeError(f"{what} must be a number, got {type(x).__name__}: {x!r}") from None
     except ValueError:
-        number = math.nan  # nan, inf or an int too large for a float: refused below
+        return math.nan
+
+
+def finite_nonnegative(x: object, what: str) -> float:
+    number = number_or_nan(x, what)
     if not number >= 0:
         raise ValueError(f"{what} must be a finite number >= 0, got {x!r}")
     return number

@@ -16,7 +16,7 @@ import numpy as np
 
 from autograd_core import Value
 
-from ._checks import finite_float
+from ._checks import finite_float, number_or_nan
 from .module import Module
 
 LearningRate = float | Callable[[int], float]
@@ -175,12 +175,7 @@ def _check_params(params: Iterable[Value] | Module) -> list[Value]:
 
 def _check_number(x: object, name: str, low: float, high: float = math.inf) -> float:
     """A finite real in [low, high) (high excluded only when finite)."""
-    try:
-        number = finite_float(x, name)
-    except TypeError:
-        raise TypeError(f"{name} must be a number, got {type(x).__name__}: {x!r}") from None
-    except ValueError:
-        number = math.nan  # nan, inf or an int too large for a float: refused below
+    number = number_or_nan(x, name)
     if not low <= number < high:
         bound = f"in [{low:g}, {high:g})" if high < math.inf else f">= {low:g} and finite"
         raise ValueError(f"{name} must be {bound}, got {x!r}")

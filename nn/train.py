@@ -318,9 +318,9 @@ class _CompiledStep:
             self.theta = np.array([p.data for p in self.params])
         if len(self.X) != len(self.samples):  # a callback added samples
             self.X, self.Y = np.asarray(self.samples, dtype=float), self.targets(self.labels)
-        rows = slice(batch.start, batch.stop) if isinstance(batch, range) else batch  # a view
-        X = self.X[rows]
-        Y = self.Y[rows] if isinstance(self.Y, np.ndarray) else _take(self.Y, batch)
+        index = _batch_index(batch)
+        X = self.X[index]
+        Y = self.Y[index] if isinstance(self.Y, np.ndarray) else _take(self.Y, batch)
         result = self.data.run(X, Y, input_grads=False, params=self.theta)
         grads, loss = result.grads, result.value
         if self.l2:  # l2·Σ p², whose gradient is 2·l2·p: one dot product, one scaled copy
@@ -348,11 +348,16 @@ class _CompiledStep:
             self.synced = True
 
 
+def _batch_index(batch: Sequence[int]) -> slice | Sequence[int]:
+    """A batch as indices; a slice (an array's view, a list's quick copy) when it is a range,
+    as every batch is without shuffling."""
+    return slice(batch.start, batch.stop) if isinstance(batch, range) else batch
+
+
 def _take(items: list[Any], batch: Sequence[int]) -> list[Any]:
-    """items[i] for i in batch; a slice when the batch is a range (no shuffle)."""
-    if isinstance(batch, range):
-        return items[batch.start : batch.stop]
-    return [items[i] for i in batch]
+    """items[i] for i in batch."""
+    index = _batch_index(batch)
+    return items[index] if isinstance(index, slice) else [items[i] for i in index]
 
 
 def _postfix(history: History) -> dict[str, str]:

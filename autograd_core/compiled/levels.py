@@ -187,8 +187,6 @@ class _MatMul:
         view of the parameter vector: read and updated in place, with no gather or scatter."""
         w, self.strides = self.weights, None
         self.unique = len(np.unique(w)) == w.size  # gradients add without np.add.at
-        if isinstance(self.bias, np.ndarray) and len(np.unique(self.bias)) < len(self.bias):
-            self.unique = False
         if w.size and w.min() >= 0:
             rows = w[1:, 0] - w[:-1, 0] if len(w) > 1 else np.array([w.shape[1]])
             cols = w[0, 1:] - w[0, :-1] if w.shape[1] > 1 else np.array([1])
@@ -235,9 +233,9 @@ class _MatMul:
             np.add.at(grads, self.weights, gW)
         if self.bias is not None:
             gb = on.sum(g, axis=1) if on.xp is np else _to_numpy(on.sum(g, axis=1))
-            if isinstance(self.bias, slice) or self.unique:
+            if isinstance(self.bias, slice):  # evenly spaced, so every entry its own
                 grads[self.bias] += gb
-            else:
+            else:  # an index may repeat (a bias tied across neurons)
                 np.add.at(grads, self.bias, gb)
         if self.x_grad is not None:
             if (into := self.x_grad.into(G, on)) is not None:
@@ -428,10 +426,9 @@ class _Levels:
         self, inputs: list[Any], params: np.ndarray, seed: Any, size: int, xp: Any = np
     ) -> tuple[Any, ...]:
         """Forward and, given a seed (one number, or one per example), backward over a batch
-        of `size` examples: (outputs,
-        input gradients or None, parameter gradients summed over the batch). The batch's
-        arrays are `xp`'s (numpy, or an Array API library's such as torch, on its device);
-        the parameters and their gradients stay numpy vectors."""
+        of `size` examples: (outputs, input gradients or None, parameter gradients summed over
+        the batch). The batch's arrays are `xp`'s (numpy, or an Array API library's such as
+        torch, on its device); the parameters and their gradients stay numpy vectors."""
         on = _NUMPY if xp is np else _On(xp, inputs)
         V = xp.empty((self.size, size), dtype=xp.float64, device=on.device)
         for arg, elements, rows in self.inputs:
