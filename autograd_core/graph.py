@@ -15,7 +15,7 @@ def topological_order(root: Value) -> list[Value]:
     two threads must not walk one graph at once.
 
     >>> from autograd_core import Value
-    >>> x = Value(2.0, label="x"); [n.op or n.label for n in topological_order((x * x).exp())]
+    >>> x = Value(2.0, label="x"); [str(n.op or n.label) for n in topological_order((x * x).exp())]
     ['x', '*', 'exp']
     """
     token = object()
@@ -61,7 +61,7 @@ def graph_stats(root: Value) -> GraphStats:
     GraphStats(nodes=3, edges=4, leaves=1, ops={'*': 1, '+': 1})
     """
     order = topological_order(root)
-    ops = Counter(node.op for node in order if node.op)
+    ops = Counter(node.op.symbol for node in order if node.op)
     leaves = len(order) - ops.total()
     return GraphStats(len(order), sum(len(node.parents) for node in order), leaves, dict(ops))
 

@@ -21,26 +21,42 @@ Rule = Callable[..., tuple[Any, ...]]
 
 @dataclass(frozen=True, slots=True)
 class Op:
-    """One row: `name` is how code calls it (`tanh(x)`), `symbol` the operator a reader sees
-    (`x / y`), and `n` the number baked into `x ** n` (the `power` family).
+    """One row of the table.
+
+    `name` is how code calls the op (`tanh(x)`), `arity` its number of inputs, `value` the op on
+    floats, `rule` its local derivatives over a namespace `m`, `batch(xp, *arrays)` the op on a
+    batch of arrays of the Array API namespace `xp`, and `raises` whether the float form can raise
+    on finite inputs (then a batch's non-finite results are checked against it). `infix` is the
+    operator code writes (`x / y`), `n` the number baked into `x ** n` (the `power` family).
 
     >>> OPS["mul"].value(2.0, 3.0), OPS["mul"].rule(FLOAT, 6.0, 2.0, 3.0)
     (6.0, (3.0, 2.0))
+    >>> str(OPS["div"]), OPS["tanh"].symbol, power(2).symbol
+    ('/', 'tanh', '**2')
     """
 
     name: str
+    arity: int
     value: Callable[..., float]
     rule: Rule
-    symbol: str = ""
+    batch: Callable[..., Any]
+    raises: bool = False
+    infix: str = ""
     n: float | None = None
 
     @property
-    def display(self) -> str:
-        """The name drawings show: '+', '/', '**2', 'tanh'."""
-        return f"**{self.n:g}" if self.n is not None else self.symbol or self.name
+    def symbol(self) -> str:
+        """What drawings show: '+', '/', '**2', 'tanh'."""
+        return f"**{self.n:g}" if self.n is not None else self.infix or self.name
+
+    def __str__(self) -> str:
+        return self.symbol
+
+    def __repr__(self) -> str:
+        return f"Op({self.symbol!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickled by name: rows hold lambdas
-        return (power, (self.n,)) if self.n is not None else (OPS.get, (self.name,))
+        return (power, (self.n,)) if self.n is not None else (row, (self.name,))
 
 
 def _ieee(fn: Callable[[float], float]) -> Callable[[float], float]:
@@ -126,6 +142,11 @@ def _power_value(a: float, n: float, positive: bool = False) -> float:
         raise OverflowError(f"{a!r} ** {n!r} overflows a float") from None
 
 
+def _batch_sigmoid(xp: Any, a: Any) -> Any:
+    e = xp.exp(-xp.abs(a))  # exp(-a) where a >= 0 and exp(a) below, as the float form
+    return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
 def _softplus(a: float) -> float:
     return max(a, 0.0) + math.log1p(math.exp(-abs(a)))  # log(1 + e^a), never overflowing
 
@@ -139,31 +160,51 @@ _sqrt = _checked("sqrt", math.sqrt, "a non-negative input", lambda a: a >= 0)
 
 # operator.add and friends are a + b etc. in C: the hottest rows skip a Python call.
 # fmt: off
-ADD = Op("add", operator.add, lambda m, out, a, b: (1.0, 1.0), "+")
-SUB = Op("sub", operator.sub, lambda m, out, a, b: (1.0, -1.0), "-")
-MUL = Op("mul", operator.mul, lambda m, out, a, b: (b, a), "*")
-DIV = Op("div", _divide, lambda m, out, a, b: (1 / b, -out / b), "/")
-POW = Op("pow_value", lambda a, b: _power_value(a, b, positive=True),
-         lambda m, out, a, b: (b * m.pow(a, b - 1), out * m.log(a)), "**")
-NEG = Op("neg", operator.neg, lambda m, out, a: (-1.0,))
-IDENTITY = Op("id", lambda a: a, lambda m, out, a: (1.0,))
-EXP = Op("exp", _exp, lambda m, out, a: (out,))
-LOG = Op("log", _log, lambda m, out, a: (1 / a,))
-TANH = Op("tanh", math.tanh, lambda m, out, a: (1 - out * out,))
-SIGMOID = Op("sigmoid", _sigmoid, lambda m, out, a: (out * (1 - out),))
-RELU = Op("relu", lambda a: 0.0 if a <= 0 else a, lambda m, out, a: (m.step(a),))  # nan: nan
-SIN = Op("sin", FLOAT.sin, lambda m, out, a: (m.cos(a),))
-COS = Op("cos", FLOAT.cos, lambda m, out, a: (-m.sin(a),))
-SQRT = Op("sqrt", _sqrt, lambda m, out, a: (0.5 * m.pow(out, -1),))
-ABS = Op("abs", abs, lambda m, out, a: (m.sign(a),))
-SOFTPLUS = Op("softplus", _softplus, lambda m, out, a: (m.sigmoid(a),))
-LOG1P = Op("log1p", _log1p, lambda m, out, a: (1 / (1 + a),))
-MAXIMUM = Op("maximum", lambda a, b: a if a >= b or a != a else b,  # NaN wins, ties share
-             lambda m, out, a, b: ((1 + m.sign(a - b)) / 2, (1 - m.sign(a - b)) / 2))
+ADD = Op("add", 2, operator.add, lambda m, out, a, b: (1.0, 1.0),
+         lambda xp, a, b: a + b, infix="+")
+SUB = Op("sub", 2, operator.sub, lambda m, out, a, b: (1.0, -1.0),
+         lambda xp, a, b: a - b, infix="-")
+MUL = Op("mul", 2, operator.mul, lambda m, out, a, b: (b, a),
+         lambda xp, a, b: a * b, infix="*")
+DIV = Op("div", 2, _divide, lambda m, out, a, b: (1 / b, -out / b),
+         lambda xp, a, b: a / b, raises=True, infix="/")
+# x ** y needs x > 0 (d/dy is log x): other bases become nan in a batch, which the check reports.
+POW = Op("pow_value", 2, lambda a, b: _power_value(a, b, positive=True),
+         lambda m, out, a, b: (b * m.pow(a, b - 1), out * m.log(a)),
+         lambda xp, a, b: xp.pow(xp.where(a > 0, a, xp.nan), b), raises=True, infix="**")
+NEG = Op("neg", 1, operator.neg, lambda m, out, a: (-1.0,), lambda xp, a: -a)
+IDENTITY = Op("id", 1, lambda a: a, lambda m, out, a: (1.0,), lambda xp, a: a + 0.0)
+EXP = Op("exp", 1, _exp, lambda m, out, a: (out,), lambda xp, a: xp.exp(a), raises=True)
+LOG = Op("log", 1, _log, lambda m, out, a: (1 / a,), lambda xp, a: xp.log(a), raises=True)
+TANH = Op("tanh", 1, math.tanh, lambda m, out, a: (1 - out * out,), lambda xp, a: xp.tanh(a))
+SIGMOID = Op("sigmoid", 1, _sigmoid, lambda m, out, a: (out * (1 - out),), _batch_sigmoid)
+RELU = Op("relu", 1, lambda a: 0.0 if a <= 0 else a, lambda m, out, a: (m.step(a),),  # nan: nan
+          lambda xp, a: xp.maximum(a, 0.0) + 0.0)  # + 0.0: relu(-0.0) is 0.0, as on floats
+SIN = Op("sin", 1, FLOAT.sin, lambda m, out, a: (m.cos(a),), lambda xp, a: xp.sin(a))
+COS = Op("cos", 1, FLOAT.cos, lambda m, out, a: (-m.sin(a),), lambda xp, a: xp.cos(a))
+SQRT = Op("sqrt", 1, _sqrt, lambda m, out, a: (0.5 * m.pow(out, -1),),
+          lambda xp, a: xp.sqrt(a), raises=True)
+ABS = Op("abs", 1, abs, lambda m, out, a: (m.sign(a),), lambda xp, a: xp.abs(a))
+SOFTPLUS = Op("softplus", 1, _softplus, lambda m, out, a: (m.sigmoid(a),),
+              lambda xp, a: xp.maximum(a, 0.0) + xp.log1p(xp.exp(-xp.abs(a))))
+LOG1P = Op("log1p", 1, _log1p, lambda m, out, a: (1 / (1 + a),),
+           lambda xp, a: xp.log1p(a), raises=True)
+MAXIMUM = Op("maximum", 2, lambda a, b: a if a >= b or a != a else b,  # NaN wins, ties share
+             lambda m, out, a, b: ((1 + m.sign(a - b)) / 2, (1 - m.sign(a - b)) / 2),
+             lambda xp, a, b: xp.maximum(a, b))
 # fmt: on
 
-OPS: dict[str, Op] = {row.name: row for row in list(globals().values()) if isinstance(row, Op)}
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (ADD, SUB, MUL, DIV, POW, NEG, IDENTITY, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS)
+    + (SQRT, ABS, SOFTPLUS, LOG1P, MAXIMUM)
+}
 """Every row above by name; the `power` family (one op per exponent) comes from `power(n)`."""
+
+
+def row(name: str) -> Op:
+    """The table's row called `name` (how a pickled op finds its row again)."""
+    return OPS[name]
 
 
 @lru_cache(maxsize=256)
@@ -171,7 +212,10 @@ def power(n: float) -> Op:
     """x ** n for a fixed number n: the exponent is part of the op, not an input."""
     return Op(
         "power",
+        1,
         lambda a: _power_value(a, n),
         lambda m, out, a: (n * m.pow(a, n - 1) if n else 0.0,),  # (x ** 0)' is 0, even at 0
+        lambda xp, a: xp.pow(xp.where((a != 0) | (n >= 0), a, xp.nan), n),
+        raises=True,
         n=n,
     )

@@ -6,6 +6,7 @@ import numbers
 import operator
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import replace
 from typing import Any, Literal, overload
 
 from . import ops
@@ -28,10 +29,10 @@ def _unary(op: ops.Op) -> Callable[[Value], Value]:
         node._data, node.grad, node.label, node.scope = data, 0.0, None, scope
         node._g, node._visit = 0.0, None
         if enabled:
-            node.row, node._a, node._b, node._db = op, a, None, 0.0
+            node.op, node._a, node._b, node._db = op, a, None, 0.0
             (node._da,) = rule(FLOAT, data, x)
         else:
-            node.row, node._a, node._b, node._da, node._db = None, None, None, 0.0, 0.0
+            node.op, node._a, node._b, node._da, node._db = None, None, None, 0.0, 0.0
         return node
 
     return method
@@ -53,10 +54,10 @@ def _binary(op: ops.Op, reflected: bool = False) -> Callable[[Value, Value | flo
         node._data, node.grad, node.label, node.scope = data, 0.0, None, scope
         node._g, node._visit = 0.0, None
         if enabled:
-            node.row, node._a, node._b = op, a, b
+            node.op, node._a, node._b = op, a, b
             node._da, node._db = rule(FLOAT, data, x, y)
         else:
-            node.row, node._a, node._b, node._da, node._db = None, None, None, 0.0, 0.0
+            node.op, node._a, node._b, node._da, node._db = None, None, None, 0.0, 0.0
         return node
 
     return (lambda self, other: method(other, self)) if reflected else method
@@ -81,16 +82,17 @@ class Value:
 
     Ops: `+ - * / **` (numbers on either side), `-x`, `abs`, and the methods `exp log log1p sqrt
     tanh sigmoid relu softplus sin cos maximum`, one row each of `ops.OPS`. An op's result keeps
-    its `row`, `parents` and `local_grads` d(self)/d(parent); slots `_a _b _da _db` hold them (no
+    its `op` (the table's row; `str(node.op)` is its symbol), `parents` and `local_grads`
+    d(self)/d(parent); slots `_a _b _da _db` hold them (no
     closures: a dropped graph is freed at once). Values compare by number, hash by identity."""
 
-    __slots__ = ("_data", "grad", "label", "scope", "row", "_a", "_b", "_da", "_db", "_g", "_visit")
+    __slots__ = ("_data", "grad", "label", "scope", "op", "_a", "_b", "_da", "_db", "_g", "_visit")
     __hash__ = object.__hash__
 
     def __init__(self, data: float, label: str | None = None) -> None:
         self._data, self.grad, self.label = _number(data, "Value()"), 0.0, label
         self.scope: str | None = current()[1]
-        self.row: ops.Op | None = None
+        self.op: ops.Op | None = None
         self._a: Value | None = None
         self._b: Value | None = None
         self._da, self._db, self._g = 0.0, 0.0, 0.0
@@ -108,11 +110,6 @@ class Value:
     def item(self) -> float:
         """The number, as PyTorch's `tensor.item()`: the same as `.data`."""
         return self._data
-
-    @property
-    def op(self) -> str:
-        """The op's display name ('+', 'tanh', '**2', ...), or '' for a leaf."""
-        return self.row.display if self.row else ""
 
     @property
     def is_leaf(self) -> bool:
@@ -171,7 +168,7 @@ class Value:
         interior = [node for node in topological_order(self) if node._a is not None]
         place = {node: i for i, node in enumerate(interior)}
         table = [
-            (n._data, n.grad, n.label, n.scope, n.row, n._da, n._db)
+            (n._data, n.grad, n.label, n.scope, n.op, n._da, n._db)
             + tuple(place.get(p, p) for p in n.parents)
             for n in interior
         ]
@@ -189,9 +186,9 @@ _pow_value, _identity = _binary(ops.POW), _unary(ops.IDENTITY)
 
 
 def apply(row: ops.Op, *inputs: Value) -> Value:
-    """A new node: the op table's `row` applied to `inputs`, as `node.row` made `node`.
+    """A new node: the op table's `row` applied to `inputs`, as `node.op` made `node`.
 
-    >>> x = Value(3.0); y = x * x; apply(y.row, x, Value(5.0)).data
+    >>> x = Value(3.0); y = x * x; apply(y.op, x, Value(5.0)).data
     15.0
     """
     return (_unary(row) if len(inputs) == 1 else _binary(row))(*inputs)
@@ -201,7 +198,7 @@ def _unpickle_graph(table: list[tuple[Any, ...]]) -> Value:
     nodes: list[Value] = []
     for data, grad, label, scope, op, da, db, *parents in table:
         node = _new(Value)
-        node._data, node.grad, node.label, node.scope, node.row = data, grad, label, scope, op
+        node._data, node.grad, node.label, node.scope, node.op = data, grad, label, scope, op
         node._a, node._b = (nodes[p] if type(p) is int else p for p in (*parents, None)[:2])
         node._da, node._db, node._g, node._visit = da, db, 0.0, None
         nodes.append(node)
@@ -232,10 +229,10 @@ def _backprop(root: Value, seed: Any, grads: dict[Value, Any] | None = None) -> 
             for node in reversed(order):
                 g, node._g = node._g, 0.0
                 grads[node] = g
-                if node.row is None:
+                if node.op is None:
                     continue
                 local_grads = (
-                    node.row.rule(VALUES, node, *node.parents) if create_graph else node.local_grads
+                    node.op.rule(VALUES, node, *node.parents) if create_graph else node.local_grads
                 )
                 for parent, local in zip(node.parents, local_grads):
                     term, total = local * g, parent._g
@@ -276,9 +273,9 @@ class VALUES:
     @staticmethod
     def pow(x: Value, n: Value | float) -> Value:
         op, e = (ops.POW, n._data) if isinstance(n, Value) else (ops.power(n), n)
-        lenient = ops.Op(op.name, lambda *_: ops.FLOAT.pow(x._data, e), op.rule)
+        lenient = replace(op, value=lambda *_: ops.FLOAT.pow(x._data, e))
         node = _binary(lenient)(x, n) if isinstance(n, Value) else _unary(lenient)(x)
-        node.row = op if node.row else None  # the node records the table's own op
+        node.op = op if node.op else None  # the node records the table's own op
         return node
 
     step = staticmethod(lambda x: Value(ops.FLOAT.step(x._data)))  # constants: derivative 0

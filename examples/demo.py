@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"{'node':<6}{'op':<7}{'data':>12}{'grad':>12}")
     for node in topological_order(o):
-        print(f"{node.label or '':<6}{node.op:<7}{node.data:>12.6f}{node.grad:>12.6f}")
+        print(f"{node.label or '':<6}{str(node.op or ''):<7}{node.data:>12.6f}{node.grad:>12.6f}")
 
     out_dir.mkdir(parents=True, exist_ok=True)
     drawing = viz.render(o, out_dir / "demo.svg", rankdir="LR", show_local_grads=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import inspect
 import keyword
 import math
 import subprocess
@@ -33,7 +32,7 @@ MAX_EXPRESSION_LENGTH = 1000
 FUNCTIONS = {
     name: getattr(Value, name)
     for name, op in OPS.items()
-    if not op.symbol and hasattr(Value, name) and len(inspect.signature(op.rule).parameters) == 3
+    if op.arity == 1 and not op.infix and op.n is None and hasattr(Value, name)
 }
 """The engine's one-argument functions an expression may call: every one-input row of the op
 table that Value has a method for (exp, log, tanh, ...; a new row joins by itself)."""
@@ -278,7 +277,7 @@ def _table(root: Value, sources: dict[Value, str], precision: int) -> str:
             (
                 str(i),
                 name,
-                node.op or "leaf",
+                str(node.op or "leaf"),
                 format_number(node.data, precision),
                 format_number(node.grad, precision),
                 source,

@@ -470,7 +470,7 @@ def _draw(
                 _Box(
                     f"v{i}_op",
                     node.scope,
-                    [node.op],
+                    [str(node.op)],
                     {"tooltip": f"{qualified[i]} = {node.op}(...)", "margin": "0.04,0.02"},
                     record=False,
                     sort=sort,

@@ -40,14 +40,14 @@ def replay(order: Sequence[Value], data: Mapping[int, float]) -> list[Value]:
     """The graph of `order` (a topological order) built again with the same ops, as a new list.
 
     Leaf `i` gets `data[i]` when given (else its own number); labels and scopes are copied.
-    Each op is its node's own row of the op table (`autograd_core.apply(node.row, ...)`).
+    Each op is its node's own row of the op table (`autograd_core.apply(node.op, ...)`).
     """
     index = {node: i for i, node in enumerate(order)}
     new: list[Value] = []
     with enable_grad():
         for i, node in enumerate(order):
             args = [new[index[p]] for p in node.parents]
-            out = apply(node.row, *args) if node.row else Value(data.get(i, node.data))
+            out = apply(node.op, *args) if node.op else Value(data.get(i, node.data))
             out.label, out.scope = node.label, node.scope
             new.append(out)
     return new
@@ -210,7 +210,7 @@ class Explorer(anywidget.AnyWidget):
         nodes = [
             {
                 "name": steps.names[i],
-                "op": node.op,
+                "op": str(node.op or ""),
                 "data": format_number(node.data, precision),
                 "grad": format_number(node.grad, precision),
                 "lines": lines[i],

@@ -45,8 +45,7 @@ def math_of(xp: Any) -> Any:
 
         @staticmethod
         def sigmoid(a: Array) -> Array:
-            e = xp.exp(-xp.abs(a))  # exp(-a) where a >= 0 and exp(a) below: the float form's
-            return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+            return ops.SIGMOID.batch(xp, a)
 
         @staticmethod
         def pow(a: Array, n: Any) -> Array:
@@ -67,46 +66,13 @@ def math_of(xp: Any) -> Any:
 ARRAYS = math_of(np)
 """The namespace `m` on numpy arrays."""
 
-# Fast batch forms, `form(xp, *arrays)`: an op without one still runs, an element at a time.
-# Ops whose float form never raises on finite inputs: their batch form needs no check.
-_TOTAL: dict[str, Callable[..., Array]] = {
-    "add": lambda xp, a, b: a + b,
-    "sub": lambda xp, a, b: a - b,
-    "mul": lambda xp, a, b: a * b,
-    "neg": lambda xp, a: -a,
-    "id": lambda xp, a: a + 0.0,
-    "tanh": lambda xp, a: xp.tanh(a),
-    "sigmoid": lambda xp, a: math_of(xp).sigmoid(a),
-    "relu": lambda xp, a: xp.maximum(a, 0.0) + 0.0,  # + 0.0: relu(-0.0) is 0.0, as on floats
-    "sin": lambda xp, a: xp.sin(a),
-    "cos": lambda xp, a: xp.cos(a),
-    "abs": lambda xp, a: xp.abs(a),
-    "maximum": lambda xp, a, b: xp.maximum(a, b),
-    "softplus": lambda xp, a: xp.maximum(a, 0.0) + xp.log1p(xp.exp(-xp.abs(a))),
-}
-# Ops whose float form can raise: a non-finite result from finite inputs is that error.
-_PARTIAL: dict[str, Callable[..., Array]] = {
-    "div": lambda xp, a, b: a / b,
-    "exp": lambda xp, a: xp.exp(a),
-    "log": lambda xp, a: xp.log(a),
-    "log1p": lambda xp, a: xp.log1p(a),
-    "sqrt": lambda xp, a: xp.sqrt(a),
-    # x ** y needs x > 0 (d/dy is log x): other bases become nan, which the check reports.
-    "pow_value": lambda xp, a, b: xp.pow(xp.where(a > 0, a, xp.nan), b),
-}
-
 
 def batch_function(op: ops.Op, xp: Any = np) -> Callable[..., Any]:
-    """`op`'s batch form on `xp`'s arrays, chosen once: the library's where it has one, with
-    the float form's errors where it can raise (see `batch_value`), else one element at a time."""
-    if (total := _TOTAL.get(op.name)) is not None:
-        return lambda *args: total(xp, *args)
-    form = _PARTIAL.get(op.name)
-    if op.n is not None:
-        n = op.n
-        form = lambda xp, a: xp.pow(xp.where((a != 0) | (n >= 0), a, xp.nan), n)  # noqa: E731
-    if form is None:
-        return lambda *args: _elementwise(op, args, xp)
+    """`op`'s batch form (its row's `batch`) on `xp`'s arrays, with the float form's errors
+    where it can raise (see `batch_value`)."""
+    form = op.batch
+    if not op.raises:
+        return lambda *args: form(xp, *args)
     return lambda *args: _checked(op, form, args, xp)
 
 
@@ -136,19 +102,6 @@ def _to_numpy(a: Any) -> np.ndarray:
         return np.asarray(a, dtype=float)
     a = a.cpu() if hasattr(a, "cpu") else a  # torch on a GPU
     return np.asarray(a.detach() if hasattr(a, "detach") else a, dtype=float)
-
-
-def _elementwise(op: ops.Op, args: tuple[Any, ...], xp: Any) -> Array:
-    """An op with no batch form, one element at a time (on the host)."""
-    columns = np.broadcast_arrays(*[_to_numpy(a) for a in args])
-    out = np.empty(columns[0].shape)
-    for i, numbers in enumerate(zip(*(c.flat for c in columns))):
-        out.flat[i] = _at(op, [float(x) for x in numbers], i)
-    return out if xp is np else xp.asarray(out, device=_device(args))
-
-
-def _device(arrays: tuple[Any, ...]) -> Any:
-    return next((a.device for a in arrays if hasattr(a, "device") and hasattr(a, "shape")), None)
 
 
 def _raise_where_floats_do(op: ops.Op, args: tuple[Any, ...], elements: np.ndarray) -> None:

@@ -102,8 +102,8 @@ def forward_symbol(op: Op, args: Sequence[Symbol]) -> Symbol:
         return -a
     if op.name == "id":
         return a
-    if op.symbol and (op.symbol in "+-*" or not a.code):
-        return a._infix(op.symbol, args[1])
+    if op.infix and (op.infix in "+-*" or not a.code):
+        return a._infix(op.infix, args[1])
     if op.n is not None and not a.code:
         return a._infix("**", op.n)
     return a.call(op.name, *args, *([] if op.n is None else [op.n]))
@@ -121,7 +121,7 @@ def forward_formula(node: Value, names: Sequence[str]) -> str:
     'x ** 3'
     """
     _check(node, names)
-    return forward_symbol(node.row, [Symbol(n) for n in names[1:]]).text  # type: ignore[arg-type]
+    return forward_symbol(node.op, [Symbol(n) for n in names[1:]]).text  # type: ignore[arg-type]
 
 
 def local_grad_formulas(node: Value, names: Sequence[str]) -> tuple[str, ...]:
@@ -132,11 +132,11 @@ def local_grad_formulas(node: Value, names: Sequence[str]) -> tuple[str, ...]:
     """
     _check(node, names)
     symbols = [Symbol(n) for n in names]
-    return tuple(s.text for s in local_grad_symbols(node.row, symbols[0], symbols[1:]))  # type: ignore[arg-type]
+    return tuple(s.text for s in local_grad_symbols(node.op, symbols[0], symbols[1:]))  # type: ignore[arg-type]
 
 
 def _check(node: Value, names: Sequence[str]) -> None:
-    if not isinstance(node, Value) or node.row is None:
+    if not isinstance(node, Value) or node.op is None:
         raise TypeError(f"formulas need a Value made by an op, got {node!r:.80}")
     if len(names) != 1 + len(node.parents):
         raise ValueError(

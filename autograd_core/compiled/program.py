@@ -49,14 +49,14 @@ class _Program:
         index = {node: k for k, node in enumerate(trace.order)}
         # The parameters in the order `rank` gives (the compiled function's), then the others as
         # fn first uses them: a model's layer then reads its weights as one block of a vector.
-        found = [node for node in trace.order if node.row is None and trace.is_param(node)]
+        found = [node for node in trace.order if node.op is None and trace.is_param(node)]
         self.params = sorted(found, key=lambda p: rank.get(p, len(rank)))
         place = {p: i for i, p in enumerate(self.params)}
         self.rows: list[_Row] = []
         for node in trace.order:
-            if node.row is not None:
+            if node.op is not None:
                 parents = tuple(index[p] for p in node.parents)
-                self.rows.append(_Row("op", node.row, parents))
+                self.rows.append(_Row("op", node.op, parents))
             elif node in trace.inputs:
                 self.rows.append(_Row("input", where=trace.inputs[node]))
             elif node in place:
@@ -99,7 +99,7 @@ class _Program:
             name = self.names[k]
             if row.kind == "op":
                 parents = tuple(index[p] for p in node.parents)
-                if node.op != (row.op.display if row.op else "") or parents != row.parents:
+                if node.op is not row.op or parents != row.parents:
                     got = f"{node.op or 'a leaf'}({', '.join(self.names[p] for p in parents)})"
                     traced = f"{name} = {self._line(k)}"
                     return "graph", f"the trace has {traced}, but this run computed {got} there"

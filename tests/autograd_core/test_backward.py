@@ -142,7 +142,7 @@ def test_no_grad_records_nothing_and_nests():
             assert not is_grad_enabled()
         assert not is_grad_enabled()
     assert is_grad_enabled()
-    assert y.data == 6.0 and y.parents == () and y.op == ""
+    assert y.data == 6.0 and y.parents == () and y.op is None
     z = x * 3
     assert z.parents == (x, z.parents[1])
 
