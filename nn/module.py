@@ -9,7 +9,7 @@ import inspect
 import os
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar, Token
-from functools import partial
+from types import MethodType
 from typing import Any, NoReturn, TypeVar, overload
 
 from autograd_core import Value, name_scope
@@ -38,8 +38,10 @@ class _LoadMethod:
 
     def __get__(self, obj: Module | None, owner: type[Module] | None = None) -> Callable[..., Any]:
         if obj is not None:
-            return partial(files.load_into, obj)
-        return partial(files.build, None if owner is Module else owner)  # Module: any nn class
+            return MethodType(files.load_into, obj)
+        if owner is None or owner is Module:
+            return files.load  # `nn.Module.load(path)` is `nn.load(path)`: any nn class
+        return MethodType(files.build, owner)
 
 
 class Module:
