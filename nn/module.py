@@ -252,7 +252,10 @@ def _scope_attribute(name: str, value: object) -> None:
 def _explain_call(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """Raise a TypeError saying how to call `module` if `args` and `kwargs` do not fit its
     forward (`model(1.0, 2.0)`: pass one list); return if they do."""
-    signature = inspect.signature(module.forward)
+    try:
+        signature = inspect.signature(module.forward)
+    except (TypeError, ValueError):  # a forward without a signature (a builtin): nothing to add
+        return
     try:
         signature.bind(*args, **kwargs)
     except TypeError as e:

@@ -57,7 +57,7 @@ class EagerStep:
         outputs = forward(o.model, take(o.samples, batch))
         loss = o.loss_fn(outputs, take(o.targets, batch))
         if o.l2:
-            loss = loss + l2_penalty(list(o.l2_params), o.l2)
+            loss = loss + l2_penalty(o.l2_params, o.l2)
         if not isinstance(loss, Value):
             raise TypeError(f"the loss must return a Value, got {type(loss).__name__}")
         o.optimizer.zero_grad()

@@ -30,9 +30,7 @@ from .callbacks import Hooks, TrainingRun
 from .losses import LossSpec, _number, _scores, check_targets, get_loss
 from .module import Module
 from .optim import SGD, Optimizer
-from .steps import CHECKED, CompiledStep, EagerStep, Objective, Outputs, Step, forward, take
-
-__all__ = ["CHECKED", "Evaluation", "History", "evaluate", "fit", "predict"]
+from .steps import CompiledStep, EagerStep, Objective, Outputs, Step, forward, take
 
 Loss = str | Callable[[Any, Any], Value]
 P = ParamSpec("P")
@@ -80,12 +78,12 @@ class Evaluation(NamedTuple):
     accuracy: float | None  # None for a regression loss
 
 
-# fit's keywords that belong to an optimizer, and an example of each in its place.
+# fit's keywords that belong to an optimizer: what each is, and an example in its place.
 _OPTIMIZER_KEYWORDS = {
-    "lr": "nn.SGD(model, lr={})",
-    "learning_rate": "nn.SGD(model, lr={})",
-    "momentum": "nn.SGD(model, lr=0.1, momentum={})",
-    "weight_decay": "nn.SGD(model, lr=0.1, weight_decay={})",
+    "lr": ("the learning rate", "nn.SGD(model, lr={})"),
+    "learning_rate": ("the learning rate", "nn.SGD(model, lr={})"),
+    "momentum": ("momentum", "nn.SGD(model, lr=0.1, momentum={})"),
+    "weight_decay": ("weight decay", "nn.SGD(model, lr=0.1, weight_decay={})"),
 }
 
 
@@ -95,13 +93,13 @@ def _optimizer_keywords_explained(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def checked(*args: P.args, **kwargs: P.kwargs) -> R:
-        for name, example in _OPTIMIZER_KEYWORDS.items():
+        for name, (what, example) in _OPTIMIZER_KEYWORDS.items():
             if name in kwargs:
                 value = kwargs[name]
                 shown = example.format(repr(value) if isinstance(value, (int, float)) else "0.1")
                 raise TypeError(
-                    f"fit() has no argument {name!r}: the {name.replace('_', ' ')} belongs to "
-                    f"the optimizer; pass one: nn.fit(model, X, y, optimizer={shown})"
+                    f"fit() has no argument {name!r}: {what} belongs to the optimizer; pass "
+                    f"one: nn.fit(model, X, y, optimizer={shown})"
                 )
         return fn(*args, **kwargs)
 
@@ -150,7 +148,7 @@ def fit(
     the loss must build the same graph for every sample, so they must not branch on the data
     (`if x.data > 0:`; ops like relu are fine). Before training, fit checks the compiled loss
     against the eager one on up to 32 samples spread over (X, y) (fewer for a big model; see
-    `nn.train.CHECKED`), each and together, and raises ValueError if they differ. A custom loss
+    `nn.steps.CHECKED`), each and together, and raises ValueError if they differ. A custom loss
     callable must be a mean over samples of its per-sample values, and it gets the targets as
     they are (one program is traced per distinct target); the built-in losses have no branch on
     the numbers and get the targets as traced data (softmax_cross_entropy's class labels as

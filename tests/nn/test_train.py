@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -143,19 +145,19 @@ def test_bad_arguments(kwargs, error, match):
 
 
 @pytest.mark.parametrize(
-    "keyword, value, example",
+    "keyword, value, what, example",
     [
-        ("lr", 0.5, "optimizer=nn.SGD(model, lr=0.5)"),
-        ("learning_rate", 0.1, "optimizer=nn.SGD(model, lr=0.1)"),
-        ("momentum", 0.9, "optimizer=nn.SGD(model, lr=0.1, momentum=0.9)"),
-        ("weight_decay", 1e-4, "optimizer=nn.SGD(model, lr=0.1, weight_decay=0.0001)"),
+        ("lr", 0.5, "the learning rate", "optimizer=nn.SGD(model, lr=0.5)"),
+        ("learning_rate", 0.1, "the learning rate", "optimizer=nn.SGD(model, lr=0.1)"),
+        ("momentum", 0.9, "momentum", "optimizer=nn.SGD(model, lr=0.1, momentum=0.9)"),
+        ("weight_decay", 1e-4, "weight decay", "nn.SGD(model, lr=0.1, weight_decay=0.0001)"),
     ],
 )
-def test_an_optimizer_argument_given_to_fit_says_where_it_belongs(keyword, value, example):
+def test_an_optimizer_argument_given_to_fit_says_where_it_belongs(keyword, value, what, example):
     X, y = separable(4)
     model = nn.MLP(2, [1], seed=0)
     before = model.state_dict()
-    with pytest.raises(TypeError, match="belongs to the optimizer") as error:
+    with pytest.raises(TypeError, match=f"{what} belongs to the optimizer") as error:
         nn.fit(model, X, y, progress=False, **{keyword: value})
     assert f"no argument {keyword!r}" in str(error.value)
     assert example in str(error.value)
@@ -163,8 +165,6 @@ def test_an_optimizer_argument_given_to_fit_says_where_it_belongs(keyword, value
 
 
 def test_fit_keeps_its_signature_for_tools_that_read_it():
-    import inspect
-
     assert list(inspect.signature(nn.fit).parameters)[:5] == [
         "model",
         "X",
