@@ -4,22 +4,29 @@ DistributedDataParallel (DDP), and bring the trained model back into the engine.
     python examples/distributed.py                           # one process
     torchrun --nproc_per_node=2 examples/distributed.py      # two processes on this machine
 
-    # several machines: the same command on each, with --node_rank 0 on the first, 1 on the
-    # second, ...; HOST is the first machine's address (the others must reach it) and 29500 a
-    # free port there
-    torchrun --nnodes=2 --nproc_per_node=2 --node_rank=0 --rdzv-backend=c10d \\
+    # several machines: the same command on each; HOST:29500 is an address and free port on
+    # one of them that all can reach, and moons names the job (torchrun numbers the processes)
+    torchrun --nnodes=2 --nproc_per_node=2 --rdzv-id=moons --rdzv-backend=c10d \\
         --rdzv-endpoint=HOST:29500 examples/distributed.py
+    # or with the machines numbered by hand: --node_rank=0 on HOST, --node_rank=1 on the other
+    torchrun --nnodes=2 --nproc_per_node=2 --node_rank=0 --master-addr=HOST \\
+        --master-port=29500 examples/distributed.py
 
 It needs the torch extra (`pip install -e ".[torch]"`). What happens:
 
 1. Every process makes the same two moons (`nn.data.make_moons`, seeded). Process 0 (rank 0)
    trains `nn.MLP(2, [16, 16, 1])` in the scalar engine for --engine-epochs epochs of mini-batch
-   SGD on the binary cross-entropy, then exports it with `nn.to_torch`: a float64 Sequential.
-2. The processes meet (`torch.distributed`: the gloo backend on CPUs, nccl on CUDA GPUs) and wrap
-   their model in `DistributedDataParallel`, which copies rank 0's weights to all of them.
+   SGD on the binary cross-entropy (`nn.fit(..., compile=True)`: the same steps as with Values,
+   traced once and replayed), then exports it with `nn.to_torch`: a float64 Sequential.
+2. The processes meet (`torch.distributed`: the nccl backend when the machine has a GPU for each
+   of its processes, else gloo on the CPUs) and wrap their model in `DistributedDataParallel`,
+   which copies rank 0's weights to all of them. (Across machines, if gloo picks a network
+   interface the others cannot reach, name the right one: GLOO_SOCKET_IFNAME=eth0.)
 3. Each epoch every process shuffles the data the same way (`DistributedSampler`: the same seed
    and epoch number) and cuts it into global batches of --batch-size. Of each global batch,
    process r of N takes every N-th sample from the r-th on: batch-size / N samples, its shard.
+   (No shard is padded with repeated samples, and a tail shorter than a global batch is left
+   to the next epoch's shuffle, so the shards of a global batch are exactly its samples.)
    It computes the mean loss over its shard and, by backpropagation, that loss's gradient. While
    backward runs, DDP all-reduces the gradients: it sums them over the processes and divides by
    N. The mean of N means over equal parts is the mean over the whole global batch, so every
@@ -269,6 +276,7 @@ def continue_in_torch(
             gap = largest_difference(ddp.module, alone)
             print(f"largest weight difference from one process: {gap!r}")
         save_and_reload(ddp.module, X, y, args)
+    dist.barrier()  # every process leaves the group together, after rank 0 has saved
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -70,7 +70,9 @@ def finish(proc: subprocess.Popen[str], what: str) -> str:
         os.killpg(proc.pid, signal.SIGKILL)
         stdout, stderr = proc.communicate()
         pytest.fail(f"{what} ran past {TIMEOUT} s:\n{stdout}\n{stderr[-3000:]}")
-    assert proc.returncode == 0, f"{what} exited with {proc.returncode}:\n{stderr[-3000:]}"
+    assert proc.returncode == 0, (
+        f"{what} exited with {proc.returncode}:\n{stdout[-2000:]}\n{stderr[-3000:]}"
+    )
     return stdout
 
 
@@ -79,7 +81,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     """ "one": plain `python` (a group of one); "two": torchrun --nproc_per_node=2 --compare."""
     needs(importlib.util.find_spec("torch") is not None, "torch (the `torch` extra)")
     folder = tmp_path_factory.mktemp("distributed")
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}  # tracebacks on a crash
     if Path("/sys/class/net/lo").exists():
         env["GLOO_SOCKET_IFNAME"] = "lo"  # gloo's connections on the loopback interface too
     torchrun = [
@@ -194,3 +196,13 @@ def test_a_global_batch_that_does_not_split_evenly_is_refused() -> None:
     with pytest.raises(SystemExit, match=r"--batch-size 41 does not split over 2 processes"):
         script.check_args(args, 2)
     script.check_args(script.parse_args(["--batch-size=42"]), 2)  # a multiple of 2 is fine
+
+
+def test_the_guide_quotes_the_script_as_it_is() -> None:
+    """The guide's excerpt of the script (a block titled with its path) has only its lines."""
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    blocks = re.findall(r'```python title="examples/distributed.py"\n(.*?)```', guide, re.S)
+    assert blocks, "docs/guide.md shows no excerpt of examples/distributed.py"
+    script = {line.strip() for line in SCRIPT.read_text(encoding="utf-8").splitlines()}
+    for line in filter(str.strip, "".join(blocks).splitlines()):
+        assert line.strip() in script, f"docs/guide.md quotes a line the script lacks: {line!r}"
