@@ -90,11 +90,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def check_args(args: argparse.Namespace, world: int) -> None:
     """Stop with a clear message (on every process alike) when the sizes cannot be split."""
-    for name in ("samples", "batch_size", "epochs"):
-        if getattr(args, name) < 1:
-            raise SystemExit(f"--{name.replace('_', '-')} must be at least 1")
-    if args.engine_epochs < 0 or not args.lr > 0:
-        raise SystemExit("--engine-epochs must be 0 or more and --lr positive")
+    for name, least in (("samples", 1), ("batch_size", 1), ("epochs", 1), ("engine_epochs", 0)):
+        if getattr(args, name) < least:
+            flag = "--" + name.replace("_", "-")
+            raise SystemExit(f"{flag} must be at least {least}, got {getattr(args, name)}")
+    if not args.lr > 0:  # nan too
+        raise SystemExit(f"--lr must be a positive number, got {args.lr}")
     if args.batch_size % world:
         raise SystemExit(
             f"--batch-size {args.batch_size} does not split over {world} processes: give a "

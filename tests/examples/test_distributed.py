@@ -186,15 +186,27 @@ def test_the_engine_loads_the_model_pytorch_trained(runs: dict[str, Run]) -> Non
         assert run.number("engine loads it: loss") == pytest.approx(engine_loss, rel=1e-12, abs=0)
 
 
-def test_a_global_batch_that_does_not_split_evenly_is_refused() -> None:
+@pytest.mark.parametrize(
+    ("argv", "world", "message"),
+    [
+        (
+            ["--batch-size=41"],
+            2,
+            "--batch-size 41 does not split over 2 processes: give a multiple",
+        ),
+        (["--batch-size=300"], 1, "--batch-size 300 is more than --samples 200"),
+        (["--epochs=0"], 1, "--epochs must be at least 1, got 0"),
+        (["--lr=nan"], 1, "--lr must be a positive number, got nan"),
+    ],
+)
+def test_sizes_that_cannot_be_split_are_refused(argv: list[str], world: int, message: str) -> None:
     needs(importlib.util.find_spec("torch") is not None, "torch (the `torch` extra)")
     spec = importlib.util.spec_from_file_location("example_distributed", SCRIPT)
     assert spec and spec.loader
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    args = script.parse_args(["--batch-size=41"])
-    with pytest.raises(SystemExit, match=r"--batch-size 41 does not split over 2 processes"):
-        script.check_args(args, 2)
+    with pytest.raises(SystemExit, match=re.escape(message)):
+        script.check_args(script.parse_args(argv), world)
     script.check_args(script.parse_args(["--batch-size=42"]), 2)  # a multiple of 2 is fine
 
 
