@@ -99,9 +99,11 @@ def jvp(f: Callable[..., Any], primals: Sequence[Tree], tangents: Sequence[Tree]
         )
     for i, (primal, tangent) in enumerate(zip(primals, tangents)):
         _match(primal, tangent, f"[{i}]")
-    seeds = [_value(t, "jvp() tangent") for t in _flatten(list(tangents))]
+    seeds = [
+        _value(t, f"jvp() tangents[{i}]") for i, ts in enumerate(tangents) for t in _flatten(ts)
+    ]
     with enable_grad():
-        args, inputs = _fresh_inputs(list(primals), range(len(primals)), "jvp() primals")
+        args, inputs = _fresh_inputs(list(primals), range(len(primals)), "jvp() primals[{}]")
         out, outputs = _outputs(f(*args))
         found = _push(_order(outputs), dict(zip(inputs, seeds)), _rules_on_values())
         zero = Value(0.0)
@@ -123,7 +125,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
     def jacobian(*args: Any) -> Any:
         with enable_grad():
             positions = _positions(argnums, len(args), "jacfwd()")
-            new_args, inputs = _fresh_inputs(list(args), positions, "jacfwd() argument")
+            new_args, inputs = _fresh_inputs(list(args), positions, "jacfwd() argument {}")
             out, outputs = _outputs(f(*new_args))
             order, local_grads = _order(outputs), _rules_on_values()
             one, zero, columns = Value(1.0), Value(0.0), []
@@ -148,7 +150,7 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
     def jacobian(*args: Any) -> Any:
         with enable_grad():
             positions = _positions(argnums, len(args), "jacrev()")
-            new_args, inputs = _fresh_inputs(list(args), positions, "jacrev() argument")
+            new_args, inputs = _fresh_inputs(list(args), positions, "jacrev() argument {}")
             out, outputs = _outputs(f(*new_args))
             zero, rows = Value(0.0), []
             for y in outputs:
@@ -237,10 +239,11 @@ def _fresh_inputs(
     args: list[Any], positions: Sequence[int], who: str
 ) -> tuple[list[Any], list[Value]]:
     """`args` with each number at `positions` made a new node (the input the derivatives are
-    taken for; a Value's node passes them on to it), and those nodes in order."""
+    taken for; a Value's node passes them on to it), and those nodes in order. `who` names
+    argument i for errors, as `who.format(i)`."""
     inputs: list[Value] = []
     for i in positions:
-        fresh = [_fresh(x, f"{who} {i}") for x in _flatten(args[i])]
+        fresh = [_fresh(x, who.format(i)) for x in _flatten(args[i])]
         inputs += fresh
         args[i] = _unflatten(args[i], iter(fresh))
     return args, inputs

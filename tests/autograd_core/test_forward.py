@@ -289,10 +289,12 @@ def test_a_tangent_or_primal_that_is_not_a_number_is_named(bad, at):
     primals, tangent_list = [1.0, 2.0, 3.0], [1.0, 0.0, 0.0]
     f = lambda *v: v[0] * v[1] * v[2]  # noqa: E731
     tangent_list[at] = bad
-    with pytest.raises(TypeError, match=r"jvp\(\) tangent must be a Value or a real number"):
+    with pytest.raises(
+        TypeError, match=rf"jvp\(\) tangents\[{at}\] must be a Value or a real number"
+    ):
         jvp(f, tuple(primals), tuple(tangent_list))
     tangent_list[at], primals[at] = 0.0, bad
-    with pytest.raises(TypeError, match=rf"jvp\(\) primals {at} must be a Value or a real"):
+    with pytest.raises(TypeError, match=rf"jvp\(\) primals\[{at}\] must be a Value or a real"):
         jvp(f, tuple(primals), tuple(tangent_list))
     with pytest.raises(TypeError, match=rf"jacfwd\(\) argument {at} must be a Value or a real"):
         jacfwd(f, argnums=(0, 1, 2))(*primals)
