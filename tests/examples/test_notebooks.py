@@ -30,6 +30,7 @@ EXPECTED = {
     "08_backprop_through_time": {"image/svg+xml": 1, "image/png": 2},
     "09_when_you_outgrow_it": {"image/svg+xml": 1, "image/png": 2, "text/markdown": 3},
     "10_digits_at_blas_speed": {"image/svg+xml": 1, "image/png": 2},
+    "11_forward_or_reverse": {"image/svg+xml": 1, "image/png": 1, "text/markdown": 1},
 }
 
 
