@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import recording, scale
+from . import plain_malloc, recording, scale, versus_torch
 from .tables import ms, table
 from .targets import evaluate
 
@@ -115,11 +115,7 @@ def _memory(results: dict, markdown: bool) -> list[str]:
 
 def _targets(results: dict) -> list[str]:
     out = ["## Targets (this run)"]
-    for target in evaluate(results):
-        verdict = {True: "PASS", False: "MISS", None: "N/A "}[target.passed]
-        value = "not measured" if target.value is None else f"{target.value:,.2f}{target.unit}"
-        sign = ">=" if target.at_least else "<="
-        out.append(f"{verdict}  {target.name}: {value} (target {sign} {target.threshold:g})")
+    out += [target.line() for target in evaluate(results)]
     if results["meta"]["quick"]:
         out.append("(--quick: tiny sizes, so these verdicts say nothing about the real targets)")
     return out
@@ -144,6 +140,8 @@ def render(results: dict, markdown: bool = False) -> str:
             "## 6. Compile at scale: fit(compile=True) steps (MSE, ReLU MLPs) vs numpy by hand",
             scale.render(results.get("scale", []), markdown),
         ],
+        versus_torch.render(results.get("versus_torch"), markdown),
+        plain_malloc.render(results, markdown),
         _targets(results),
     ]
-    return "\n\n".join("\n".join(lines) for lines in sections)
+    return "\n\n".join("\n".join(lines) for lines in sections if lines)

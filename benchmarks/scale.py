@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(trace_child(sizes, int(args.trace[1]))))
         return 0
     conditions: list[str] = []
-    with steady(conditions):
+    with steady(conditions, keep_freed_memory=True):
         rows = run(args.quick, log=lambda msg: print(f"... {msg}", file=sys.stderr))
     print("\n".join(conditions))
     print(render(rows, args.markdown))
