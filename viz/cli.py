@@ -19,10 +19,11 @@ from typing import cast
 
 from autograd_core import OPS, Value, topological_order
 
-from .draw import DEFAULT_MAX_NODES, format_number
-from .names import qualified_names
-from .render import FORMATS, render
-from .renderer import BACKENDS, RendererNotFound
+from .drawing.layout_program import BACKENDS, RendererNotFound
+from .files import FORMATS, render
+from .graph.limits import DEFAULT_MAX_NODES
+from .graph.names import qualified_names
+from .graph.numbers import format_number
 
 __all__ = ["FUNCTIONS", "MAX_EXPRESSION_LENGTH", "RejectedExpression", "evaluate", "main"]
 

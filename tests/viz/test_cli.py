@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import needs
-from viz import format_number, renderer
+from viz import format_number
 from viz.cli import MAX_EXPRESSION_LENGTH, RejectedExpression, main, parse_expression
+from viz.drawing import layout_program
 
 from .helpers import graphviz_pure_installed, png_size, strip_graphviz_from_path
 
@@ -216,7 +217,7 @@ def test_a_failing_renderer_is_one_line_and_status_1(capsys, tmp_path, backend, 
 
 
 def test_a_renderer_that_hangs_is_stopped(capsys, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(renderer, "RENDER_TIMEOUT", 0.5)
+    monkeypatch.setattr(layout_program, "RENDER_TIMEOUT", 0.5)
     slow = script(tmp_path, "slow-dot", "exec sleep 30")
     status, out, err = run(capsys, *NEURON, "-q", "-o", str(tmp_path / "g.png"), "--backend", slow)
     assert_one_line_failure(status, out, err, "slow-dot took over 0.5 s; draw a smaller graph")

@@ -13,14 +13,15 @@ from autograd_core import Value, grad, name_scope
 from benchmarks.layout import chain
 from viz import GraphTooLargeError, draw_dot, format_number
 
-from .samples import neuron, neuron_grads, reuse, scoped, scoped_outputs
+from ..samples import neuron, neuron_grads, reuse, scoped, scoped_outputs
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 
 def check_golden(name: str, text: str) -> None:
-    """Compare with tests/viz/golden/<name>; UPDATE_GOLDEN=1 rewrites it (then review the diff)."""
+    """Compare with tests/viz/drawing/golden/<name>; UPDATE_GOLDEN=1 rewrites it (then review
+    the diff)."""
     path = GOLDEN / name
     if UPDATE:
         path.write_text(text, encoding="utf-8")
@@ -30,21 +31,6 @@ def check_golden(name: str, text: str) -> None:
 def records(source: str) -> dict[str, str]:
     """Node id -> record label, parsed from DOT."""
     return dict(re.findall(r'^\t+(\w+) \[label="\{ (.*?) \}"', source, flags=re.M))
-
-
-def test_format_number() -> None:
-    assert format_number(2.0) == "2.0"
-    assert format_number(-1.5) == "-1.5"
-    assert format_number(0.70710678) == "0.7071"
-    assert format_number(6.8813735870195432) == "6.8814"
-    assert format_number(0.0) == format_number(-0.0) == "0.0"
-    assert format_number(1e-5) == "1e-05"
-    assert format_number(-2.5e-7) == "-2.5e-07"
-    assert format_number(3e8) == "3e+08"
-    assert format_number(float("inf")) == "inf"
-    assert format_number(float("nan")) == "nan"
-    assert format_number(Value(0.25)) == "0.25"  # create-graph grads are Values
-    assert format_number(1 / 3, precision=2) == "0.33"
 
 
 def test_neuron_records_show_labels_values_and_grads() -> None:
@@ -219,7 +205,7 @@ def test_digraph_is_a_graphviz_digraph_defaulting_to_svg() -> None:
 
 
 def test_viz_never_imports_nn() -> None:
-    sources = Path(viz.__file__).parent.glob("*.py")
+    sources = Path(viz.__file__).parent.rglob("*.py")
     for source in sources:
         text = source.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(from|import)\s+nn\b", text, flags=re.M), source.name

@@ -1,7 +1,7 @@
 """The training view's Jupyter widget: an anywidget with the drawing code and four traitlets.
 
 Imported only when a TrainingView is displayed, so recording needs neither anywidget nor a
-kernel. Python sets `spec`, `curves`, `frame` and `status` (see `viz.training_js`); each change
+kernel. Python sets `spec`, `curves`, `frame` and `status` (see `viz.training.assets`); each change
 is sent to the front end at once, also from inside a running cell. The front end sends
 {"type": "pause" | "resume" | "step" | "stop"} and {"type": "add", "point": [x, y], "label": i}.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import anywidget
 import traitlets
 
-from .training_js import CSS, WIDGET
+from .assets import CSS, WIDGET
 
 
 class TrainingWidget(anywidget.AnyWidget):

@@ -357,7 +357,7 @@ def test_the_gif_has_one_frame_per_recorded_epoch_and_the_png_shows_the_last(tmp
         final = np.asarray(im.convert("RGB"))
     assert final.shape == last.shape and np.abs(final.astype(int) - last).max() <= 16
     # a boundary cell far from every point has the colour of the class the model predicts there
-    from viz.training_image import BOX
+    from viz.training.image import BOX
 
     spec = view._spec()
     x0, x1, y0, y1 = spec["extent"]

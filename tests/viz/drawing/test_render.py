@@ -16,9 +16,11 @@ import viz
 from autograd_core import Value
 from tests.conftest import needs
 from viz import RendererNotFound, draw_dot, find_renderer, render
+from viz.drawing import layout_program
+from viz.drawing.layout_program import MAX_RASTER_PIXELS
 
-from .helpers import graphviz_pure_installed, png_size, strip_graphviz_from_path
-from .samples import neuron, reuse
+from ..helpers import graphviz_pure_installed, png_size, strip_graphviz_from_path
+from ..samples import neuron, reuse
 from .test_draw import chain, check_golden
 
 
@@ -44,7 +46,7 @@ def test_svg_png_jpeg_with_no_dot_on_path(no_dot: str) -> None:
     assert "grad &#45;1.5" in svg and "data 0.7071" in svg and "tanh" in svg
     assert re.search(r'<g id="v9" class="node">', svg)  # our ids reach the SVG, for scripts
     width, height = png_size(graph.pipe(format="png"))
-    assert 500 < width <= viz.renderer.MAX_RASTER_PIXELS and 50 < height < width
+    assert 500 < width <= MAX_RASTER_PIXELS and 50 < height < width
     assert graph.pipe(format="jpeg")[:3] == b"\xff\xd8\xff"
 
 
@@ -106,11 +108,11 @@ def test_digraph_render_and_jupyter_hooks(no_dot: str, tmp_path: Path) -> None:
 def test_png_size_is_capped_and_unreadable_shrinking_is_reported(no_dot: str) -> None:
     graph = draw_dot(chain(300), rankdir="LR")  # about 80,000 points wide at natural size
     natural = float(re.search(r'width="([\d.]+)pt"', graph.pipe(encoding="utf-8")).group(1))
-    shrink = viz.renderer.MAX_RASTER_PIXELS / (natural * 96 / 72)
+    shrink = MAX_RASTER_PIXELS / (natural * 96 / 72)
     assert shrink < 0.1
     with pytest.warns(viz.UnreadableRasterWarning, match=r"Write SVG instead") as caught:
         width, height = png_size(graph.pipe(format="png"))
-    assert width <= viz.renderer.MAX_RASTER_PIXELS and height <= viz.renderer.MAX_RASTER_PIXELS
+    assert width <= MAX_RASTER_PIXELS and height <= MAX_RASTER_PIXELS
     assert Path(caught[0].filename) == Path(__file__)  # points at the caller's line
     # 12 pt text at 96 dpi is 16 px; the warning gives what is left of it
     assert f"text is {16 * shrink:.2g} pixels" in str(caught[0].message)
@@ -146,7 +148,7 @@ def test_pdf_needs_a_system_graphviz(no_dot: str) -> None:
 
 
 def test_no_renderer_at_all_is_one_clear_error(no_dot: str, monkeypatch) -> None:
-    monkeypatch.setattr(viz.renderer, "_pure_candidates", lambda: iter(()))  # as if not installed
+    monkeypatch.setattr(layout_program, "_pure_candidates", lambda: iter(()))  # as if not installed
     with pytest.raises(RendererNotFound) as info:
         draw_dot(reuse())._repr_mimebundle_()
     assert "neither graphviz-pure nor `dot`" in str(info.value)
@@ -169,7 +171,7 @@ def test_system_dot_is_used_when_asked_or_when_graphviz_pure_is_missing(
     assert find_renderer().name == "graphviz-pure"  # auto prefers graphviz-pure
     svg = draw_dot(reuse(), backend="dot").pipe(encoding="utf-8")
     assert "<svg" in svg and log.read_text().split() == ["-Kdot", "-Tsvg"]
-    monkeypatch.setattr(viz.renderer, "_pure_candidates", lambda: iter(()))
+    monkeypatch.setattr(layout_program, "_pure_candidates", lambda: iter(()))
     assert find_renderer() == viz.Renderer("dot", str(fake))
     draw_dot(reuse()).pipe(format="png")
     assert "-Tpng -Gdpi=96 -Gsize=42.6667,42.6667" in log.read_text()

@@ -4,9 +4,9 @@
 one step per op result in reverse topological order: the node passes its gradient to each input,
 `∂n/∂x = w = -3.0` (the local-derivative formula from the op table, then its recorded value) and
 `grad(x) += ∂n/∂x × grad(n) = -3.0 × 0.5 = -1.5`. Shown arithmetic checks out to the digits shown
-(see `viz.arithmetic`). Every node is called by its qualified name (`viz.names`). A collapsed
-scope is one step that lists what it sends to its inputs. The gradients are recomputed from the
-recorded local derivatives: `.grad` is neither needed nor changed.
+(see `viz.explain.arithmetic`). Every node is called by its qualified name (`viz.graph.names`).
+A collapsed scope is one step that lists what it sends to its inputs. The gradients are
+recomputed from the recorded local derivatives: `.grad` is neither needed nor changed.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from typing import Any
 
 from autograd_core import Value, forward_formula, local_grad_formulas
 
+from ..graph.names import qualified_names
+from ..graph.numbers import format_number
+from ..graph.order import graph_order
+from ..graph.scopes import Collapse, groups
 from .arithmetic import Sum, shown, signed
-from .draw import Collapse, _order, format_number, groups
-from .names import qualified_names
 
 __all__ = ["backward_steps", "chain_rule_lines"]
 
@@ -87,7 +89,7 @@ def backward_steps(
     `[node index, grad as shown, complete?]`. `collapse` as for `draw_dot`: a collapsed scope
     is one step.
     """
-    return walk(_order(root, "backward_steps"), precision, collapse).plain()
+    return walk(graph_order(root, "backward_steps"), precision, collapse).plain()
 
 
 def walk(order: list[Value], precision: int, collapse: Collapse = ()) -> Walk:

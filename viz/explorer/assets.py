@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from .explain_page import CONTROLS, CSS, LEGEND, SCRIPT, ZOOM
+from ..explain.page_assets import CONTROLS, CSS, LEGEND, SCRIPT, ZOOM
 
 EXPLORER_CSS = (
     CSS

@@ -25,13 +25,17 @@ import traitlets
 
 from autograd_core import Value, apply, enable_grad
 
-from .draw import DEFAULT_MAX_NODES, Collapse, _draw, _Options, _order, format_number, groups
-from .explain import page_data, svg_text
-from .explorer_assets import ESM, EXPLORER_CSS
-from .jupyter import with_snapshot
-from .names import qualified_names
-from .renderer import RendererNotFound
-from .steps import chain_rule_lines, walk
+from ..drawing.draw import DrawOptions, draw_order
+from ..drawing.layout_program import RendererNotFound
+from ..explain.page import page_data, svg_text
+from ..explain.steps import chain_rule_lines, walk
+from ..graph.limits import DEFAULT_MAX_NODES
+from ..graph.names import qualified_names
+from ..graph.numbers import format_number
+from ..graph.order import graph_order
+from ..graph.scopes import Collapse, groups
+from ..jupyter import with_snapshot
+from .assets import ESM, EXPLORER_CSS
 
 __all__ = ["Explorer", "explore", "replay", "slider_range"]
 
@@ -100,8 +104,8 @@ class Explorer(anywidget.AnyWidget):
         max_nodes: int | None = DEFAULT_MAX_NODES,
         backend: str | None = None,
     ) -> None:
-        order = _order(root, "explore")
-        self._options = _Options(
+        order = graph_order(root, "explore")
+        self._options = DrawOptions(
             rankdir=rankdir, show_ids=True, precision=precision, backend=backend
         )
         self._collapse, self._max_nodes = collapse, max_nodes
@@ -277,7 +281,7 @@ def explore(
 
 def _drawing(
     graph: list[Value],
-    options: _Options,
+    options: DrawOptions,
     collapse: Collapse,
     max_nodes: int | None,
     shown: set[int],
@@ -288,7 +292,7 @@ def _drawing(
         shown.add(i)
         return node.grad
 
-    digraph = _draw(graph, options, collapse=collapse, max_nodes=max_nodes, grad_of=grad_of)
+    digraph = draw_order(graph, options, collapse=collapse, max_nodes=max_nodes, grad_of=grad_of)
     try:
         return svg_text(digraph.pipe(format="svg", encoding="utf-8")), ""
     except RendererNotFound as error:

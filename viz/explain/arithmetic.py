@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .draw import format_number
+from ..graph.numbers import format_number
 
 __all__ = ["Sum", "shown", "signed"]
 

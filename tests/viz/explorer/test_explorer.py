@@ -18,9 +18,9 @@ from autograd_core import Value, topological_order
 from tests.browser import Lab, notebook, panel, run_all, wait_until
 from tests.conftest import needs
 from tests.kernel import execute, kernel_available
-from viz.explorer import Explorer, explore, replay, slider_range
+from viz.explorer.widget import Explorer, explore, replay, slider_range
 
-from .helpers import graphviz_pure_installed, strip_graphviz_from_path
+from ..helpers import graphviz_pure_installed, strip_graphviz_from_path
 
 W, B = -3.0, 6.8814
 
@@ -303,7 +303,7 @@ def test_dragging_the_slider_in_jupyterlab(chromium: Any, jupyterlab: Lab) -> No
 
 def test_replay_uses_each_nodes_own_op_row_so_every_op_is_exact() -> None:
     from autograd_core import topological_order
-    from viz.explorer import replay
+    from viz.explorer.widget import replay
 
     x = Value(0.7, label="x")
     root = (x ** (1 / 3)).softplus() + x.maximum(Value(0.2)) * x.log1p()

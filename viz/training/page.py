@@ -11,8 +11,8 @@ import html
 import re
 from typing import Any
 
-from .jupyter import script_json
-from .training_js import CSS, DRAW
+from ..jupyter import script_json
+from .assets import CSS, DRAW
 
 TEMPLATE = """<!DOCTYPE html>
 <html lang="en">

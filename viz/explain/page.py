@@ -3,7 +3,7 @@
 Step 0 is the forward pass (every grad unknown), step 1 seeds the root, and each later step takes
 the next node in reverse topological order (or a whole collapsed scope) and passes its gradient
 to its inputs, with each local-derivative formula and chain-rule product written out (see
-`viz.steps`). The page zooms and pans, keeps the current node in view and needs no network.
+`viz.explain.steps`). The page zooms and pans, keeps the current node in view and needs no network.
 """
 
 from __future__ import annotations
@@ -14,19 +14,13 @@ from typing import Any
 
 from autograd_core import Value
 
-from .draw import (
-    DEFAULT_MAX_NODES,
-    Collapse,
-    GraphTooLargeError,
-    _box_count,
-    _draw,
-    _Options,
-    _order,
-    groups,
-)
-from .explain_page import CONTROLS, CSS, LEGEND, SCRIPT, TEMPLATE, ZOOM
-from .jupyter import HTMLPage, script_json
-from .renderer import _svg_element
+from ..drawing.digraph import svg_element
+from ..drawing.draw import DrawOptions, draw_order
+from ..graph.limits import DEFAULT_MAX_NODES, GraphTooLargeError
+from ..graph.order import graph_order
+from ..graph.scopes import Collapse, box_count, groups
+from ..jupyter import HTMLPage, script_json
+from .page_assets import CONTROLS, CSS, LEGEND, SCRIPT, TEMPLATE, ZOOM
 from .steps import Walk, backward_steps, walk
 
 __all__ = ["backward_steps", "explain_backward", "page_data", "svg_text"]
@@ -56,11 +50,11 @@ def explain_backward(
     box and passes its gradient in one step. Self-contained (inline SVG, CSS and JS; no
     network). Displays inline in Jupyter; `.save('backward.html')` writes it.
     """
-    order = _order(root, "explain_backward")
+    order = graph_order(root, "explain_backward")
     if not 0.01 <= play_interval <= 60:
         raise ValueError(f"play_interval is in seconds, 0.01 to 60, got {play_interval!r}")
     group_of = groups(order, collapse)
-    boxes = _box_count(group_of)
+    boxes = box_count(group_of)
     if max_nodes is not None and boxes > max_nodes:
         raise GraphTooLargeError(
             f"explain_backward: the graph has {boxes} boxes, more than max_nodes={max_nodes}; "
@@ -75,9 +69,9 @@ def explain_backward(
         return steps.grads[i]
 
     # Laid out with the final grads, so every field is wide enough; the script shows each step.
-    graph = _draw(
+    graph = draw_order(
         order,
-        _Options(
+        DrawOptions(
             rankdir=rankdir,
             show_local_grads=True,
             show_ids=True,
@@ -148,7 +142,7 @@ def page_data(steps: Walk, shown: set[int]) -> dict[str, Any]:
 def svg_text(svg: str) -> str:
     """The `<svg>` element alone and smaller: no comments, no `<title>`s (they hold node ids),
     and one font-family on the root when every text has the same one."""
-    svg = _svg_element(svg)
+    svg = svg_element(svg)
     svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
     svg = re.sub(r"<title>[^<]*</title>\n?", "", svg)
     fonts = set(re.findall(r' font-family="([^"]*)"', svg))

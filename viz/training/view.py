@@ -6,7 +6,7 @@
     view.save("run.html")                    # or "run.gif", "run.png"
 
 It is a callback of `nn.fit` (hooks `on_train_begin`, `on_epoch_end`, `on_train_end`), duck-typed:
-viz never imports nn. It records the epochs (see `viz.training_record`: cheap copies of the
+viz never imports nn. It records the epochs (see `viz.training.recording`: cheap copies of the
 parameters, as often as 5% of the training time allows, thinned past `max_frames`) and, once
 displayed in Jupyter, updates the widget at most `fps` times a second: the decision boundary
 with the data (two-input models), the loss and accuracy curves, gradient norms and dead ReLUs
@@ -33,10 +33,10 @@ import numpy as np
 
 from autograd_core import Value
 
-from .jupyter import with_snapshot
-from .training_kernel import KernelPump
-from .training_page import page
-from .training_record import ModelProbe, Recording, Snapshot
+from ..jupyter import with_snapshot
+from .kernel_pump import KernelPump
+from .page import page
+from .recording import ModelProbe, Recording, Snapshot
 
 COLORS = (
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
@@ -200,7 +200,7 @@ class TrainingView:
     def widget(self) -> Any:
         """The Jupyter widget (made on first use; displaying the view displays it)."""
         if self._widget is None:
-            from .training_widget import TrainingWidget
+            from .widget import TrainingWidget
 
             self._pump = KernelPump()
             widget = TrainingWidget(spec=self._spec(), status=self._status)
@@ -218,7 +218,7 @@ class TrainingView:
         if not self.recording.frames:
             return f"<p><code>{text}</code> (live in Jupyter while fit runs)</p>"
         try:
-            from .training_image import draw
+            from .image import draw
 
             image = draw(
                 self._spec(), self._curves(), self._frame(self.recording.frames[-1]), self.title
@@ -346,7 +346,7 @@ class TrainingView:
             data = {"spec": self._spec(), "curves": self._curves(), "frames": self.frames()}
             path.write_text(page(self.title, data), encoding="utf-8")
         elif suffix in (".gif", ".png"):
-            from .training_image import save_images
+            from .image import save_images
 
             frames = self.frames() if suffix == ".gif" else [self._frame(self.recording.frames[-1])]
             save_images(path, self._spec(), self._curves(), frames, self.title)

@@ -20,12 +20,13 @@ from hypothesis import strategies as st
 import nn
 from autograd_core import Value, gradients, name_scope, topological_order
 from tests.conftest import needs
-from viz import GraphTooLargeError, HTMLPage, backward_steps, explain, explain_backward
+from viz import GraphTooLargeError, HTMLPage, backward_steps, explain_backward
+from viz.explain import page
+from viz.explain.steps import chain_rule_lines, walk
 from viz.jupyter import script_json
-from viz.steps import chain_rule_lines, walk
 
-from .helpers import graphviz_pure_installed
-from .samples import neuron, neuron_grads, reuse, scoped
+from ..helpers import graphviz_pure_installed
+from ..samples import neuron, neuron_grads, reuse, scoped
 
 NUMBER = r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
 TERM = rf"(?:{NUMBER}|\({NUMBER}\))"
@@ -282,7 +283,7 @@ def test_network_page_stays_small() -> None:
     out = network_output([16, 16, 1], seed=0)
     order = topological_order(out)
     interior = sum(1 for n in order if n.parents)
-    data = explain.page_data(walk(order, 4), set(range(len(order))))  # the page's data block
+    data = page.page_data(walk(order, 4), set(range(len(order))))  # the page's data block
     assert len(data["steps"]) == 2 + interior
     assert len(script_json(data).encode()) < 500 * interior
     collapsed = explain_backward(out, collapse=2)

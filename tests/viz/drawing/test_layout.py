@@ -27,10 +27,12 @@ from benchmarks.layout import power
 from tests.conftest import needs
 from tests.kernel import ROOT
 from viz import GraphTooLargeError, draw_dot, format_number
-from viz.layout import NOTEBOOK_WIDTH_PX, VIRTUAL_BUDGET
+from viz.drawing.layout_plan import NOTEBOOK_WIDTH_PX, VIRTUAL_BUDGET
+from viz.drawing.layout_program import MAX_RASTER_PIXELS
+from viz.drawing.theme import THEMES
 
-from .helpers import graphviz_pure_installed, png_size
-from .samples import neuron, neuron_grads, reuse
+from ..helpers import graphviz_pure_installed, png_size
+from ..samples import neuron, neuron_grads, reuse
 from .test_draw import chain, records
 
 
@@ -137,7 +139,7 @@ def test_constants_look_different_from_inputs_and_parameters(renderer: None) -> 
     constant = re.search(r"^\t+v2 \[.*$", source, re.M).group(0)
     leaf = re.search(r"^\t+v0 \[.*$", source, re.M).group(0)
     assert "fillcolor" in leaf and "fillcolor" not in constant
-    muted = viz.theme.THEMES["light"].muted
+    muted = THEMES["light"].muted
     assert f'fontcolor="{muted}"' in constant and "(constant 3.0)" in constant
     svg = svg_of(reuse())
     constant_svg = re.search(r'<g id="v2" class="node">.*?</g>\n</g>', svg, re.S).group(0)
@@ -151,7 +153,7 @@ def test_every_text_has_one_size(renderer: None) -> None:
 
 
 def test_themes(renderer: None) -> None:
-    dark = viz.theme.THEMES["dark"]
+    dark = THEMES["dark"]
     svg = svg_of(neuron(), theme="dark")
     assert f'<polygon fill="{dark.background}"' in svg
     texts = set(re.findall(r'<text[^>]*fill="([^"]+)"', svg))
@@ -173,7 +175,7 @@ def test_dpi_gives_a_png_more_pixels(renderer: None) -> None:
     assert png_size(draw_dot(neuron(), dpi=192).pipe(format="png")) == sizes[192]
     big = draw_dot(chain(120), rankdir="LR", dpi=300)  # still capped
     with pytest.warns(viz.UnreadableRasterWarning):
-        assert max(png_size(big.pipe(format="png"))) <= viz.renderer.MAX_RASTER_PIXELS
+        assert max(png_size(big.pipe(format="png"))) <= MAX_RASTER_PIXELS
     with pytest.raises(ValueError, match="dpi must be between"):
         draw_dot(neuron(), dpi=5)
     with pytest.raises(TypeError, match="dpi must be a number"):

@@ -12,7 +12,12 @@ from collections.abc import Sequence
 
 from autograd_core import Value
 
-__all__ = ["qualified_names"]
+__all__ = ["node_name", "qualified_names"]
+
+
+def node_name(i: int, node: Value) -> str:
+    """How text refers to the i-th Value of the order: its label, else `#i`."""
+    return node.label or f"#{i}"
 
 
 def _qualified(i: int, node: Value) -> str:

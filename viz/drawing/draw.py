@@ -4,38 +4,34 @@ Node ids come from the topological order (`v0`, `v1`, ... with `v3_op` for the o
 `v3`, `e3_0` for its first input edge, `s0`, `s1`, ... for collapsed scopes in order of first
 appearance), so the same graph always gives byte-identical DOT. Name scopes (set by
 `autograd_core.name_scope`, e.g. by nn modules) become nested clusters, or one box each when
-collapsed. Every box carries its node's qualified name (`viz.names`) as its tooltip. A long
+collapsed. Every box carries its node's qualified name (`viz.graph.names`) as its tooltip. A long
 edge may start from a copy of its tail (`v0_at_v12_op`: `v0` drawn again beside `v12_op`; see
-`viz.layout`).
+`viz.drawing.layout_plan`).
 """
 
 from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import graphviz  # type: ignore[import-untyped]
 
-from autograd_core import Value, gradients, topological_order
+from autograd_core import Value, gradients
 
-from .layout import Shape, plan
-from .names import qualified_names
-from .renderer import Digraph
+from ..graph.limits import DEFAULT_MAX_NODES, too_large
+from ..graph.names import node_name, qualified_names
+from ..graph.numbers import as_float, format_number
+from ..graph.order import graph_order
+from ..graph.scopes import Collapse, box_count, groups, inner_name, outer_scope, scope_sort_key
+from .digraph import Digraph
+from .layout_plan import Shape, plan
 from .theme import THEMES, Theme
 
-__all__ = ["DEFAULT_MAX_NODES", "GraphTooLargeError", "draw_dot", "format_number"]
-
-DEFAULT_MAX_NODES = 1000
-"""draw_dot refuses graphs with more boxes than this (one per Value, one per collapsed scope).
-
-Within it, layout takes at most a few seconds whatever the graph's shape (see `viz.layout` and
-`python -m benchmarks.layout`).
-"""
+__all__ = ["DrawOptions", "draw_dot", "draw_order"]
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
-Collapse = str | Iterable[str] | int
 
 FONT = "Helvetica"
 FONT_SIZE = "12"
@@ -46,50 +42,9 @@ NOTE_WIDTH = 72
 
 LAYOUT_ATTRS = {"nslimit": "1", "nslimit1": "1", "ordering": "out"}
 """Bounds on dot's network-simplex passes (iterations per node: small graphs never reach them,
-a safety net behind `viz.layout`'s copies of long edges), and out-edges kept in the order they
-are written, which is scope order: neurons.0, neurons.1, ... (dot otherwise rotates sibling
-boxes that all connect alike, since every order crosses as many edges)."""
-
-
-class GraphTooLargeError(ValueError):
-    """The graph has more boxes than `max_nodes`; the message says how to draw less.
-
-    >>> x = Value(2.0, label="x"); y = (x * x).tanh()       # 3 boxes: x, x * x and y
-    >>> try:
-    ...     viz.draw_dot(y, max_nodes=2)
-    ... except viz.GraphTooLargeError as e:                  # a ValueError
-    ...     print(e)
-    the graph has 3 boxes to draw, more than max_nodes=2. Draw less:
-      - a sub-expression: draw_dot(some_inner_value)
-      - or raise the limit: max_nodes=3 (None for no limit)
-    """
-
-
-def _number(x: object) -> float:
-    """A float from a number or a Value (create-graph grads are Values)."""
-    return float(x.data if isinstance(x, Value) else x)  # type: ignore[arg-type]
-
-
-def format_number(x: float | Value, precision: int = 4) -> str:
-    """`x` rounded to `precision` decimals, trailing zeros trimmed, as the drawings show it.
-
-    >>> viz.format_number(2.0), viz.format_number(-1.5), viz.format_number(0.70710678)
-    ('2.0', '-1.5', '0.7071')
-    >>> viz.format_number(0.00001), viz.format_number(Value(3.14159), precision=2)
-    ('1e-05', '3.14')
-    """
-    x = _number(x)
-    if not math.isfinite(x):
-        return str(x)
-    if x == 0:
-        return "0.0"
-    if 10.0 ** (1 - precision) <= abs(x) < 1e6:
-        text = f"{x:.{precision}f}".rstrip("0")
-        return text + "0" if text.endswith(".") else text
-    mantissa, exponent = f"{x:.{max(precision - 1, 0)}e}".split("e")
-    if "." in mantissa:
-        mantissa = mantissa.rstrip("0").rstrip(".")
-    return f"{mantissa}e{exponent}"
+a safety net behind `viz.drawing.layout_plan`'s copies of long edges), and out-edges kept in
+the order they are written, which is scope order: neurons.0, neurons.1, ... (dot otherwise
+rotates sibling boxes that all connect alike, since every order crosses as many edges)."""
 
 
 def draw_dot(
@@ -118,7 +73,7 @@ def draw_dot(
     (True, True)
 
     - `rankdir`: 'LR', 'TB', 'RL' or 'BT'; None picks LR or TB, whichever a notebook output
-      shrinks less (deep graphs go top to bottom; see `viz.layout`).
+      shrinks less (deep graphs go top to bottom; see `viz.drawing.layout_plan`).
     - `show_local_grads` labels each input edge with d(result)/d(input), so the chain rule can
       be read off the picture; `show_ids` names every box by its qualified name (`#i` for an
       unlabelled Value: its graph order), as the CLI table and the step-through page do.
@@ -129,18 +84,19 @@ def draw_dot(
       ('auto', 'graphviz-pure', 'dot'; see `viz.find_renderer`).
     - `theme` is 'light' or 'dark'; `fit` (default) scales the drawing down to the width of a
       notebook output, `fit=False` keeps its natural size; `dpi` sets PNG/JPEG resolution
-      (192 or 300 for slides; the longer side stays within `viz.renderer.MAX_RASTER_PIXELS`).
+      (192 or 300 for slides; the longer side stays within
+      `viz.drawing.layout_program.MAX_RASTER_PIXELS`).
 
     Leaves whose grad was summed over several backward() calls (it differs from what one pass
     gives, while every op result matches one pass) get an orange outline and a note.
     Display it in Jupyter, or call `.pipe(format='svg')`, `.render(outfile='g.png')`, `.source`.
     """
-    order = _order(root, "draw_dot")
-    opts = _Options(
+    order = graph_order(root, "draw_dot")
+    opts = DrawOptions(
         rankdir, show_data, show_grad, show_local_grads, show_ids, cluster, precision, backend,
         theme=theme, fit=fit, dpi=dpi,
     )  # fmt: skip
-    return _draw(
+    return draw_order(
         order,
         opts,
         collapse=collapse,
@@ -150,11 +106,11 @@ def draw_dot(
     )
 
 
-# --- internals, shared with explain.py and steps.py --------------------------------------------
+# --- internals, shared with the step-through page and the explorer ------------------------------
 
 
 @dataclass(frozen=True)
-class _Options:
+class DrawOptions:
     rankdir: str | None = "LR"
     show_data: bool = True
     show_grad: bool = True
@@ -184,124 +140,12 @@ class _Options:
         Digraph._check_dpi(self.dpi)
 
 
-def _order(root: Value, caller: str) -> list[Value]:
-    if not isinstance(root, Value):
-        raise TypeError(f"{caller}() needs a Value, got {type(root).__name__}: {root!r:.80}")
-    return topological_order(root)
-
-
-def node_name(i: int, node: Value) -> str:
-    """How text refers to the i-th Value of the order: its label, else `#i`."""
-    return node.label or f"#{i}"
-
-
 def _record_field(text: str) -> str:
     """Escape text for one field of a record label (backslash and `{}|<>"` are special)."""
     text = text.replace("\\", "\\\\").replace("\n", " ")
     for ch in '{}|<>"':
         text = text.replace(ch, "\\" + ch)
     return text
-
-
-def _collapse_rule(collapse: Collapse) -> Callable[[str | None], str | None]:
-    """A function from a node's scope to the scope it collapses into (None: not collapsed)."""
-    if isinstance(collapse, bool):
-        raise TypeError("collapse= takes scope names or a depth (an int >= 1), not a bool")
-    if isinstance(collapse, int):
-        if collapse < 1:
-            raise ValueError(f"collapse depth must be >= 1, got {collapse}")
-
-        def by_depth(scope: str | None) -> str | None:
-            parts = scope.split(".") if scope else []
-            return ".".join(parts[:collapse]) if len(parts) >= collapse else None
-
-        return by_depth
-    names = (collapse,) if isinstance(collapse, str) else tuple(collapse)
-    for name in names:
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"collapse= scope names must be non-empty str, got {name!r}")
-    names = tuple(sorted(set(names), key=lambda n: (n.count("."), n)))  # outermost wins
-
-    def by_name(scope: str | None) -> str | None:
-        if scope:
-            for name in names:
-                if scope == name or scope.startswith(name + "."):
-                    return name
-        return None
-
-    return by_name
-
-
-def _outer(scope: str) -> str | None:
-    """The scope that contains `scope` ('a.b' -> 'a', 'a' -> None).
-
-    An index belongs to the name before it, so 'layers.0.neurons.3' sits in 'layers.0', not in
-    'layers.0.neurons': an MLP reads as layers.0 > neurons.3, not layers > 0 > neurons > 3.
-    """
-    parts = scope.split(".")
-    cut = len(parts) - 1
-    if cut > 0 and parts[cut].isdigit():
-        cut -= 1
-    return ".".join(parts[:cut]) or None
-
-
-def _inner_name(scope: str) -> str:
-    """The part of `scope` below its outer scope: the cluster's label."""
-    outer = _outer(scope)
-    return scope[len(outer) + 1 :] if outer else scope
-
-
-def _natural(scope: str | None) -> tuple[tuple[int, int | str], ...]:
-    """Sort key putting `neurons.2` before `neurons.10`, and unscoped nodes first."""
-    if not scope:
-        return ()
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in scope.split("."))
-
-
-def _scopes_hint(order: Sequence[Value]) -> str:
-    scopes = sorted({_outer(n.scope) or n.scope for n in order if n.scope}, key=_natural)
-    if not scopes:
-        return ""
-    shown = ", ".join(repr(s) for s in scopes[:8]) + (", ..." if len(scopes) > 8 else "")
-    return f" Scopes in this graph: {shown}."
-
-
-def groups(order: Sequence[Value], collapse: Collapse) -> list[str | None]:
-    """The collapsed scope each node is drawn in (None: drawn on its own)."""
-    if not isinstance(collapse, int | str):
-        collapse = tuple(collapse)
-    rule = _collapse_rule(collapse)
-    group_of = [rule(node.scope) for node in order]
-    if not isinstance(collapse, int):
-        for name in (collapse,) if isinstance(collapse, str) else collapse:
-            if name not in group_of:
-                raise ValueError(
-                    f"collapse: no Value has scope {name!r} (or a scope inside it)."
-                    + _scopes_hint(order)
-                )
-    return group_of
-
-
-def _box_count(group_of: Sequence[str | None]) -> int:
-    return sum(g is None for g in group_of) + len(set(group_of) - {None})
-
-
-def _too_large(order: Sequence[Value], boxes: int, max_nodes: int) -> GraphTooLargeError:
-    """The error for a graph past `max_nodes`, with hints computed to work on this graph."""
-    hints = ["a sub-expression: draw_dot(some_inner_value)"]
-    depth = max((n.scope.count(".") + 1 for n in order if n.scope), default=0)
-    for d in range(depth, 0, -1):  # the most detailed depth that fits
-        rule = _collapse_rule(d)
-        count = _box_count([rule(n.scope) for n in order])
-        if count <= max_nodes:
-            hints.append(f"whole name scopes as one box each: collapse={d} ({count} boxes)")
-            break
-    hints.append(f"or raise the limit: max_nodes={boxes} (None for no limit)")
-    return GraphTooLargeError(
-        f"the graph has {boxes} boxes to draw, more than max_nodes={max_nodes}. Draw less:\n"
-        + "\n".join(f"  - {h}" for h in hints)
-        + ("\n " + _scopes_hint(order) if any(n.scope for n in order) else "")
-    )
 
 
 def _accumulated(order: Sequence[Value], precision: int) -> dict[int, str]:
@@ -318,7 +162,7 @@ def _accumulated(order: Sequence[Value], precision: int) -> dict[int, str]:
     one = gradients(root)
 
     def same(a: object, b: object) -> bool:
-        return math.isclose(_number(a), _number(b), rel_tol=1e-9, abs_tol=1e-12)
+        return math.isclose(as_float(a), as_float(b), rel_tol=1e-9, abs_tol=1e-12)
 
     if not all(same(n.grad, one.get(n, 0.0)) for n in order if n.parents):
         return {}  # grads from no pass, or from another root: nothing to compare with
@@ -326,8 +170,8 @@ def _accumulated(order: Sequence[Value], precision: int) -> dict[int, str]:
     for i, node in enumerate(order):
         if node.parents or same(node.grad, one.get(node, 0.0)):
             continue
-        single = _number(one.get(node, 0.0))
-        ratio = _number(node.grad) / single if single else 0.0
+        single = as_float(one.get(node, 0.0))
+        ratio = as_float(node.grad) / single if single else 0.0
         if ratio >= 1.5 and abs(ratio - round(ratio)) < 1e-6:
             marks[i] = f"{round(ratio)}x one pass"
         else:
@@ -349,9 +193,9 @@ class _Box:
     edges_in: list[int] = field(default_factory=list)
 
 
-def _draw(
+def draw_order(
     order: Sequence[Value],
-    opts: _Options,
+    opts: DrawOptions,
     *,
     collapse: Collapse = (),
     max_nodes: int | None = DEFAULT_MAX_NODES,
@@ -367,9 +211,9 @@ def _draw(
     for i, g in enumerate(group_of):
         if g is not None:
             members.setdefault(g, []).append(i)
-    boxes_count = _box_count(group_of)
+    boxes_count = box_count(group_of)
     if max_nodes is not None and boxes_count > max_nodes:
-        raise _too_large(order, boxes_count, max_nodes)
+        raise too_large(order, boxes_count, max_nodes)
 
     notes = marks() if marks else {}
     qualified = qualified_names(order)
@@ -387,7 +231,7 @@ def _draw(
         outputs[last][len(order) - 1] = None
 
     def fmt(x: object) -> str:
-        return format_number(_number(x), opts.precision)
+        return format_number(as_float(x), opts.precision)
 
     boxes: list[_Box] = []
     box_of: dict[str, int] = {}  # id -> position in boxes
@@ -409,11 +253,11 @@ def _draw(
         scope = node.scope if g is None and opts.cluster else None
         while scope:
             clustered.add(scope)
-            scope = _outer(scope)
+            scope = outer_scope(scope)
 
     def home(scope: str | None) -> str | None:
         while scope and scope not in clustered:
-            scope = _outer(scope)
+            scope = outer_scope(scope)
         return scope
 
     group_edges: set[tuple[int, int]] = set()
@@ -421,7 +265,7 @@ def _draw(
         g = group_of[i]
         if g is not None:
             if i == members[g][0]:
-                where = home(_outer(g))
+                where = home(outer_scope(g))
                 shown = g[len(where) + 1 :] if where else g
                 fields = [shown, f"{len(members[g])} values"]
                 if len(outputs[g]) == 1:
@@ -430,7 +274,9 @@ def _draw(
                 else:
                     fields.append(f"{len(outputs[g])} outputs")
                 attrs = {"style": "filled,rounded", "fillcolor": theme.group_fill, "tooltip": g}
-                add(_Box(group_id[g], where, fields, attrs, sort=(_natural(g), i), name=shown))
+                add(
+                    _Box(group_id[g], where, fields, attrs, sort=(scope_sort_key(g), i), name=shown)
+                )
             for parent in node.parents:
                 source, target = value_box(index[parent]), box_of[group_id[g]]
                 if source != target and (source, target) not in group_edges:
@@ -463,7 +309,7 @@ def _draw(
         if i == len(order) - 1:
             attrs["penwidth"] = "2"
         attrs["tooltip"] = tooltip
-        sort = (_natural(node.scope), i)
+        sort = (scope_sort_key(node.scope), i)
         record = add(_Box(f"v{i}", node.scope, fields, attrs, sort=sort, name=name))
         if node.parents:
             op = add(
@@ -569,7 +415,7 @@ def _emit(
     graph: Digraph,
     boxes: Sequence[_Box],
     edges: Sequence[tuple[int, int, dict[str, str]]],
-    opts: _Options,
+    opts: DrawOptions,
     theme: Theme,
     copies: set[int],
 ) -> None:
@@ -581,11 +427,11 @@ def _emit(
         if not scope or not opts.cluster:
             return graph
         if scope not in clusters:
-            container(_outer(scope))  # outer clusters first
+            container(outer_scope(scope))  # outer clusters first
             clusters[scope] = graphviz.Digraph(
                 name=f"cluster_{len(clusters)}",
                 graph_attr={
-                    "label": graphviz.escape(_inner_name(scope)),
+                    "label": graphviz.escape(inner_name(scope)),
                     "tooltip": graphviz.escape(scope),
                     "style": "rounded,dashed",
                     "color": theme.cluster,
@@ -612,7 +458,7 @@ def _emit(
         attrs["tooltip"] = graphviz.escape(attrs["tooltip"])
         container(box.scope).node(box.id, label=label, **attrs)
     for scope in sorted(clusters, key=lambda s: -s.count(".")):  # innermost first
-        outer = _outer(scope)
+        outer = outer_scope(scope)
         (clusters[outer] if outer else graph).subgraph(clusters[scope])
     for k in sorted(range(len(edges)), key=lambda k: (position[edges[k][1]], k)):
         tail, head, attrs = edges[k]

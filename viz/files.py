@@ -8,8 +8,8 @@ from typing import Any
 
 from autograd_core import Value
 
-from .draw import draw_dot
-from .explain import explain_backward
+from .drawing.draw import draw_dot
+from .explain.page import explain_backward
 
 __all__ = ["FORMATS", "render"]
 
