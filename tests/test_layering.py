@@ -107,7 +107,7 @@ VIZ_ROOMS = {  # room -> the rooms it may import; views read the graph model, no
     "explain": {"graph", "drawing", "jupyter"},
     "explorer": {"graph", "drawing", "explain", "jupyter"},
     "training": {"jupyter"},
-    "files": {"drawing", "explain"},
+    "files": {"graph", "drawing", "explain"},
     "cli": {"graph", "drawing", "files"},
     "__main__": {"cli"},
 }
