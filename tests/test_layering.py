@@ -108,7 +108,7 @@ VIZ_ROOMS = {  # room -> the rooms it may import; views read the graph model, no
     "explain": {"graph", "drawing", "jupyter", "frontend"},
     "explorer": {"graph", "drawing", "explain", "jupyter", "frontend"},
     "training": {"jupyter", "frontend"},
-    "files": {"drawing", "explain"},
+    "files": {"graph", "drawing", "explain"},
     "cli": {"graph", "drawing", "files"},
     "__main__": {"cli"},
 }
