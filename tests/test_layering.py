@@ -101,12 +101,13 @@ def test_the_core_reads_in_one_sitting() -> None:
 
 
 VIZ_ROOMS = {  # room -> the rooms it may import; views read the graph model, nothing reaches back
+    "extras": set(),  # optional packages, each with the pip line that installs it
     "graph": set(),
-    "drawing": {"graph"},
+    "drawing": {"graph", "extras"},
     "jupyter": {"graph", "drawing"},  # show() draws
-    "explain": {"graph", "drawing", "jupyter"},
+    "explain": {"graph", "drawing", "jupyter", "extras"},
     "explorer": {"graph", "drawing", "explain", "jupyter"},
-    "training": {"jupyter"},
+    "training": {"jupyter", "extras"},
     "files": {"drawing", "explain"},
     "cli": {"graph", "drawing", "files"},
     "__main__": {"cli"},
