@@ -11,6 +11,7 @@ from autograd_core import Value
 from .drawing.draw import draw_dot
 from .drawing.pdf import pdf_bytes
 from .explain.page import explain_backward
+from .graph.order import require_value
 
 __all__ = ["FORMATS", "render"]
 
@@ -47,8 +48,7 @@ def render(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
             f"render() takes the format from the file extension; {path.name!r} has "
             f"{path.suffix or 'none'}, use one of {', '.join(FORMATS)}"
         )
-    if not isinstance(root, Value):
-        raise TypeError(f"render() needs a Value, got {type(root).__name__}: {root!r:.80}")
+    require_value(root, "render", ", path")
     if fmt == "html":
         return explain_backward(root, **options).save(path)
     graph = draw_dot(root, **options)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import nn
 import viz
 from autograd_core import Value, grad, name_scope
 from benchmarks.layout import chain
@@ -192,6 +193,18 @@ def test_bad_input_raises_clear_errors() -> None:
         draw_dot(Value(1.0), rankdir="sideways")
     with pytest.raises(ValueError, match="precision"):
         draw_dot(Value(1.0), precision=0)
+
+
+def test_passing_a_model_or_a_list_says_what_to_pass_instead(tmp_path: Path) -> None:
+    model = nn.MLP(2, [3, 2], seed=0)
+    with pytest.raises(TypeError, match=r"got a model \(MLP\).*draw_dot\(model\(x\)\)"):
+        draw_dot(model)
+    with pytest.raises(TypeError, match=r"render\(model\(x\), path\)"):
+        viz.render(model, tmp_path / "m.svg")
+    with pytest.raises(TypeError, match=r"of 2 Values: pass one.*explain_backward\(outputs\[0\]\)"):
+        viz.explain_backward(model([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"got float 2.0: make it a Value, Value\(2.0, label='x'\)"):
+        draw_dot(2.0)
 
 
 def test_digraph_is_a_graphviz_digraph_defaulting_to_svg() -> None:
