@@ -14,14 +14,19 @@ import math
 import os
 import re
 import textwrap
-from collections.abc import Iterator
+import warnings
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from ..drawing.digraph import Digraph
-from ..drawing.layout_program import DEFAULT_DPI, find_renderer
+from ..drawing.layout_program import (
+    DEFAULT_DPI,
+    MIN_TEXT_PIXELS,
+    UnreadableRasterWarning,
+    find_renderer,
+)
 from ..extras import matplotlib_font, require
 from ..jupyter import HTMLPage
 from .steps import Walk
@@ -49,37 +54,35 @@ LAST_HOLD = 3.0
 
 
 def frame_dot(laid_out: str, styles: dict[str, dict[str, str]], grads: dict[str, str]) -> str:
-    """The laid-out DOT `laid_out` (from `-Tdot`) with `styles[id]` added to the node or edge of
-    that id, and the grad field of box `id` showing `grads[id]`."""
+    """The laid-out DOT `laid_out` (from `-Tdot`) with the attributes `styles[id]` set on the
+    node or edge of that id, and the grad field of box `id` showing `grads[id]`."""
 
     def restyle(match: re.Match[str]) -> str:
-        attrs = match.group(1)
-        found = _ID.search(attrs)
-        key = found.group(2) if found else None
-        extra = dict(styles.get(key, {})) if key else {}
-        if key in grads:
-            label = _LABEL.search(attrs)
-            if label:
-                fields = _GRAD.findall(label.group(1))
-                if fields:
-                    head, _, tail = label.group(1).rpartition(fields[-1])
-                    extra["label"] = f"{head}grad {grads[key]}{tail}"  # escaped already
-        if "fillcolor" in extra and "style" not in extra:
-            style = _STYLE.search(attrs)
-            extra["style"] = _filled(style.group(1).strip('"') if style else "")
-        if not extra:
+        attrs = dict(_PAIR.findall(match.group(1)))
+        key = _unquote(attrs.get("id", ""))
+        changes = dict(styles.get(key, {}))
+        label = _unquote(attrs.get("label", ""))
+        fields = _GRAD.findall(label) if key in grads else []
+        if fields:
+            head, _, tail = label.rpartition(fields[-1])
+            changes["label"] = f"{head}grad {grads[key]}{tail}"  # the rest is escaped already
+        if "fillcolor" in changes:
+            changes.setdefault("style", _filled(_unquote(attrs.get("style", ""))))
+        if not changes:
             return match.group(0)
-        added = ",\n\t\t".join(f'{name}="{value}"' for name, value in extra.items())
-        return f"[{attrs},\n\t\t{added}]"
+        attrs.update((name, f'"{value}"') for name, value in changes.items())
+        return "[" + ",\n\t\t".join(f"{name}={value}" for name, value in attrs.items()) + "]"
 
     return _ATTRS.sub(restyle, laid_out)
 
 
 _ATTRS = re.compile(r'\[((?:[^\]"]|"(?:[^"\\]|\\.)*")*)\]')
-_ID = re.compile(r'(?:^|[\s,])id=("?)([\w.]+)\1')
-_LABEL = re.compile(r'(?:^|[\s,])label="((?:[^"\\]|\\.)*)"')
+_PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^,\s\]]+)')
 _GRAD = re.compile(r"grad [^|{}\s]*")
-_STYLE = re.compile(r'(?:^|[\s,])style=("[^"]*"|\w+)')
+
+
+def _unquote(value: str) -> str:
+    return value[1:-1] if value.startswith('"') else value
 
 
 def _filled(style: str) -> str:
@@ -141,10 +144,24 @@ class Animation:
         ]
 
     def frames(self) -> list[Any]:
-        """The frames as Pillow RGB images, all the same size, at most FRAME_WIDTH wide."""
+        """The frames as Pillow RGB images, all the same size: FRAME_WIDTH wide, or the
+        drawing's natural width (at 96 dpi) when less, and at least MIN_WIDTH."""
         image = require("PIL.Image", "plot", "saving the backward pass as .gif or .png")
-        drawings = list(self._drawings(image))
-        width = max(MIN_WIDTH, max(d.width for d in drawings))
+        dpi, natural = self._dpi()
+        text = 12 * dpi / 72  # pixels of 12 pt text
+        if text < MIN_TEXT_PIXELS:
+            warnings.warn(
+                f"the drawing is {natural:.0f} pixels wide; in a {FRAME_WIDTH}-pixel frame its "
+                f"text is {text:.2g} pixels tall, too small to read. Step through less: a "
+                "sub-expression, or collapse= name scopes",
+                UnreadableRasterWarning,
+                stacklevel=4,
+            )
+        with warnings.catch_warnings():  # said once above, not once a frame
+            warnings.simplefilter("ignore", UnreadableRasterWarning)
+            drawings = [self._drawing(image, dot, dpi) for dot in self.dots()]
+        widest = max(d.width for d in drawings)
+        width = FRAME_WIDTH if natural >= FRAME_WIDTH else max(MIN_WIDTH, widest)
         fonts = _Fonts.load()
         captions = [fonts.wrap(title, lines, width) for title, lines in self.captions()]
         band = max(fonts.height(c) for c in captions)
@@ -156,20 +173,21 @@ class Animation:
             frames.append(frame)
         return frames
 
-    def _drawings(self, image: Any) -> Iterator[Any]:
-        """Each step's drawing as an image, rendered no wider than FRAME_WIDTH."""
-        dots = self.dots()
-        size = re.search(r'bb="[\d.-]+,[\d.-]+,([\d.]+),([\d.]+)"', dots[0])
-        natural = (float(size.group(1)) if size else 0.0) * DEFAULT_DPI / 72 + 8
-        dpi = DEFAULT_DPI * min(1.0, FRAME_WIDTH / natural) if natural else DEFAULT_DPI
-        renderer = find_renderer(self.graph.backend, "png")
-        for dot in dots:
-            png = renderer.run("nop2", "png", dot.encode("utf-8"), dpi=dpi)
-            drawing = image.open(BytesIO(png))
-            if drawing.width > FRAME_WIDTH:  # a pixel of rounding
-                height = round(drawing.height * FRAME_WIDTH / drawing.width)
-                drawing = drawing.resize((FRAME_WIDTH, height), image.Resampling.LANCZOS)
-            yield drawing
+    def _dpi(self) -> tuple[float, float]:
+        """The resolution that draws the layout at most FRAME_WIDTH pixels wide, and the
+        drawing's width in pixels at 96 dpi."""
+        size = re.search(r'bb="[\d.-]+,[\d.-]+,([\d.]+),[\d.]+"', self.dots()[0])
+        natural = ((float(size.group(1)) if size else 0.0) + 8) * DEFAULT_DPI / 72  # 4 pt pads
+        return DEFAULT_DPI * min(1.0, FRAME_WIDTH / natural), natural
+
+    def _drawing(self, image: Any, dot: str, dpi: float) -> Any:
+        """One step's drawing as an image (`image`: PIL.Image), no wider than FRAME_WIDTH."""
+        png = find_renderer(self.graph.backend, "png").run("nop2", "png", dot.encode(), dpi=dpi)
+        drawing = image.open(BytesIO(png))
+        if drawing.width > FRAME_WIDTH:  # a pixel of rounding
+            height = round(drawing.height * FRAME_WIDTH / drawing.width)
+            drawing = drawing.resize((FRAME_WIDTH, height), image.Resampling.LANCZOS)
+        return drawing
 
     def save_gif(self, path: Path) -> None:
         """An animated GIF that loops: `interval` seconds a step, the last held longer."""
