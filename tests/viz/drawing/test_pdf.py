@@ -98,3 +98,14 @@ def test_the_command_line_writes_pdf(tmp_path: Path, capsys, monkeypatch) -> Non
     monkeypatch.delitem(sys.modules, "svglib.svglib", raising=False)
     assert main([*argv, "-o", str(tmp_path / "again.pdf")]) == 1  # one line, no traceback
     assert 'pip install "autograd-core[pdf]"' in capsys.readouterr().err
+
+
+def test_the_readme_pdf_is_the_neuron() -> None:
+    """docs/images/neuron.pdf (examples/readme_pictures.py): o = tanh(x * w + b) on one page."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(Path(__file__).resolve().parents[3] / "docs" / "images" / "neuron.pdf")
+    assert len(reader.pages) == 1
+    words = set(reader.pages[0].extract_text().split())
+    # the README's numbers: x = 2, w = -3, n = 0.8814, o = tanh(n) = 0.7071, grad x = w * 0.5
+    assert {"x", "w", "b", "n", "o", "tanh", "2.0", "-3.0", "0.8814", "0.7071", "-1.5"} <= words

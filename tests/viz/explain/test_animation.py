@@ -197,3 +197,13 @@ def test_gif_without_pillow_names_the_extra(tmp_path: Path, monkeypatch) -> None
         with pytest.raises(ModuleNotFoundError, match=r'pip install "autograd-core\[plot\]"'):
             page.save(tmp_path / name)
     assert page.save(tmp_path / "b.html").is_file()  # the page needs no Pillow
+
+
+def test_the_readme_gif_steps_through_the_neuron() -> None:
+    """docs/images/backward.gif (examples/readme_pictures.py): o = tanh(x * w + b) has 3 ops,
+    so the forward pass, the seed and 3 steps; small enough for a README."""
+    path = Path(__file__).resolve().parents[3] / "docs" / "images" / "backward.gif"
+    frames = gif_frames(path)
+    assert len(frames) == 5
+    assert ImageChops.difference(frames[0], frames[-1]).getbbox() is not None
+    assert frames[0].width <= 1280 and path.stat().st_size < 1_000_000
