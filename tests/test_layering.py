@@ -103,12 +103,13 @@ def test_the_core_reads_in_one_sitting() -> None:
 VIZ_ROOMS = {  # room -> the rooms it may import; views read the graph model, nothing reaches back
     "extras": set(),  # optional packages, each with the pip line that installs it
     "graph": set(),
+    "frontend": set(),  # joins the .js/.css/.html files for widgets and saved pages
     "drawing": {"graph", "extras"},
     "jupyter": {"graph", "drawing"},  # show() draws
-    "explain": {"graph", "drawing", "jupyter", "extras"},
-    "explorer": {"graph", "drawing", "explain", "jupyter"},
-    "training": {"jupyter", "extras"},
-    "files": {"drawing", "explain"},
+    "explain": {"graph", "drawing", "jupyter", "frontend", "extras"},
+    "explorer": {"graph", "drawing", "explain", "jupyter", "frontend"},
+    "training": {"jupyter", "frontend", "extras"},
+    "files": {"graph", "drawing", "explain"},
     "cli": {"graph", "drawing", "files"},
     "__main__": {"cli"},
 }

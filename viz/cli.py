@@ -39,7 +39,7 @@ __all__ = [
 MAX_EXPRESSION_LENGTH = 1000
 """Longer expressions are refused (characters)."""
 
-FUNCTIONS = {
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     name: getattr(Value, name)
     for name, op in OPS.items()
     if op.arity == 1 and not op.infix and op.n is None and hasattr(Value, name)
@@ -293,38 +293,48 @@ def evaluate(text: str, values: dict[str, float], sources: dict[Value, str] | No
             results[node] = leaves[node.id]
         elif not ready:
             stack.append((node, True))
-            if isinstance(node, ast.BinOp):
-                if not (isinstance(node.op, ast.Pow) and _literal(node.right) is not None):
-                    stack.append((node.right, False))
-                stack.append((node.left, False))
-            elif isinstance(node, ast.UnaryOp):
-                stack.append((node.operand, False))
-            else:  # a checked Call
-                stack.append((cast(ast.Call, node).args[0], False))
+            stack.extend((operand, False) for operand in reversed(_operands(node)))
             continue
-        elif isinstance(node, ast.BinOp):
-            left = results[node.left]
-            if isinstance(node.op, ast.Pow):
-                exponent = _literal(node.right)
-                right = results[node.right] if exponent is None else exponent
-                results[node] = left**right
-            else:
-                right = results[node.right]
-                results[node] = {
-                    ast.Add: Value.__add__,
-                    ast.Sub: Value.__sub__,
-                    ast.Mult: Value.__mul__,
-                    ast.Div: Value.__truediv__,
-                }[type(node.op)](left, right)
-        elif isinstance(node, ast.UnaryOp):
-            operand = results[node.operand]
-            results[node] = -operand if isinstance(node.op, ast.USub) else operand
         else:
-            call = cast(ast.Call, node)
-            results[node] = FUNCTIONS[cast(ast.Name, call.func).id](results[call.args[0]])
+            results[node] = _apply(node, results)
         if sources is not None and results[node] not in sources:
             sources[results[node]] = ast.get_source_segment(text, node) or ""
     return results[tree.body]
+
+
+_ARITHMETIC: dict[type[ast.operator], Callable[[Value, Value], Value]] = {
+    ast.Add: Value.__add__,
+    ast.Sub: Value.__sub__,
+    ast.Mult: Value.__mul__,
+    ast.Div: Value.__truediv__,
+}
+
+
+def _operands(node: ast.AST) -> list[ast.AST]:
+    """What a checked operator or call node needs evaluated first (a literal exponent is not:
+    the op keeps it as a number)."""
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Pow) and _literal(node.right) is not None:
+            return [node.left]
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    return [cast(ast.Call, node).args[0]]
+
+
+def _apply(node: ast.AST, results: dict[ast.AST, Value]) -> Value:
+    """The Value of a checked operator or call node, its operands evaluated in `results`."""
+    if isinstance(node, ast.BinOp):
+        left = results[node.left]
+        if isinstance(node.op, ast.Pow):
+            exponent = _literal(node.right)
+            return left ** (results[node.right] if exponent is None else exponent)
+        return _ARITHMETIC[type(node.op)](left, results[node.right])
+    if isinstance(node, ast.UnaryOp):
+        operand = results[node.operand]
+        return -operand if isinstance(node.op, ast.USub) else operand
+    call = cast(ast.Call, node)
+    return FUNCTIONS[cast(ast.Name, call.func).id](results[call.args[0]])
 
 
 def _parse_set(items: Sequence[str]) -> dict[str, float]:

@@ -92,18 +92,7 @@ def ranks(count: int, edges: Sequence[tuple[int, int]]) -> list[int]:
     for tail, head in edges:
         outs[tail].append(head)
         ins[head].append(tail)
-    topo: list[int] = []
-    waiting = [len(ins[i]) for i in range(count)]
-    ready = [i for i in range(count) if not waiting[i]]
-    while ready:
-        node = ready.pop()
-        topo.append(node)
-        for head in outs[node]:
-            waiting[head] -= 1
-            if not waiting[head]:
-                ready.append(head)
-    if len(topo) != count:
-        raise ValueError("the drawing's edges form a cycle")
+    topo = _topological(ins, outs)
     rank = [0] * count
     for node in topo:
         for head in outs[node]:
@@ -117,6 +106,23 @@ def ranks(count: int, edges: Sequence[tuple[int, int]]) -> list[int]:
             rank[node] = min(rank[h] for h in outs[node]) - 1
     low = min(rank, default=0)
     return [r - low for r in rank]
+
+
+def _topological(ins: Sequence[list[int]], outs: Sequence[list[int]]) -> list[int]:
+    """The boxes in an order where every edge points forward (Kahn's algorithm)."""
+    topo: list[int] = []
+    waiting = [len(tails) for tails in ins]
+    ready = [i for i, n in enumerate(waiting) if not n]
+    while ready:
+        node = ready.pop()
+        topo.append(node)
+        for head in outs[node]:
+            waiting[head] -= 1
+            if not waiting[head]:
+                ready.append(head)
+    if len(topo) != len(ins):
+        raise ValueError("the drawing's edges form a cycle")
+    return topo
 
 
 def _extent(

@@ -160,17 +160,25 @@ def _units(
         g if g is not None else (i if node.parents else None)
         for i, (node, g) in enumerate(zip(order, group_of))
     ]
-    position: dict[int | str, int] = {}
+    position: dict[int | str, int] = {}  # a unit's latest node
     consumers: dict[int | str, set[int | str]] = {}
     for i, unit in enumerate(unit_of):
         if unit is not None:
-            position[unit] = i  # its latest node
+            position[unit] = i
             consumers.setdefault(unit, set())
     for i, node in enumerate(order):
         for parent in node.parents:
             source, target = unit_of[index[parent]], unit_of[i]
             if source is not None and target is not None and source != target:
                 consumers[source].add(target)
+    return _consumers_first(consumers, position)
+
+
+def _consumers_first(
+    consumers: dict[int | str, set[int | str]], position: dict[int | str, int]
+) -> list[int | str]:
+    """The units, each after all its consumers, the latest in graph order first among those
+    ready (Kahn's algorithm); a ValueError names a scope caught in a cycle."""
     waiting = {unit: len(users) for unit, users in consumers.items()}
     inputs: dict[int | str, set[int | str]] = {unit: set() for unit in consumers}
     for unit, users in consumers.items():

@@ -6,15 +6,56 @@ between cells, but `fit` runs inside one: a paused TrainingView would wait forev
 (comm) messages at once, and sets every other message (a queued cell, a completion request)
 aside; `release()` hands those back to the kernel, in order, to run after the current cell.
 
-This needs ipykernel 7 (its shell channel thread queues the main shell's messages on one
-socket); elsewhere `available` is False and widget controls only work between cells.
+ipykernel has no public API for this, so everything that knows its internals is one small
+adapter, `shell_queue(kernel)`, with a branch per supported major version, each tested in a
+real kernel (tests/viz/training/test_kernel_pump.py):
+- ipykernel 7: the shell channel thread queues the main shell's messages on an in-process
+  socket (`shell_channel_thread.manager`); set-aside messages go back through `shell_main`.
+- ipykernel 6: the messages wait on the shell socket itself (`shell_stream.socket`);
+  set-aside messages go back through `schedule_dispatch`, ahead of any that arrive later.
+The rest (the session, `shell_handlers`, `shell_stream`) is the same in both. Elsewhere (another
+kernel, or none) `available` is False and widget controls only work between cells.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+__all__ = ["COMM_MESSAGES", "KernelPump", "ShellQueue", "shell_queue"]
+
 COMM_MESSAGES = frozenset({"comm_open", "comm_msg", "comm_close"})
+
+
+@dataclass(frozen=True)
+class ShellQueue:
+    """Where the main shell's messages wait while a cell runs, and how to hand one back."""
+
+    version: int  # ipykernel's major version
+    socket: Any  # a zmq socket
+    hand_back: Callable[[list[Any]], None]
+
+
+def shell_queue(kernel: Any) -> ShellQueue | None:
+    """The main shell's queue of `kernel` (an ipykernel Kernel), or None where unknown."""
+    thread = getattr(kernel, "shell_channel_thread", None)
+    manager = getattr(thread, "manager", None)
+    if manager is not None and hasattr(manager, "get_shell_channel_to_subshell_pair"):
+        socket = manager.get_shell_channel_to_subshell_pair(None).to_socket
+
+        def back_7(frames: list[Any]) -> None:
+            kernel.io_loop.add_callback(kernel.shell_main, None, frames)
+
+        return ShellQueue(7, socket, back_7)
+    stream = getattr(kernel, "shell_stream", None)
+    if stream is not None and hasattr(kernel, "schedule_dispatch") and thread is None:
+
+        def back_6(frames: list[Any]) -> None:
+            kernel.schedule_dispatch(kernel.dispatch_shell, frames)
+
+        return ShellQueue(6, stream.socket, back_6)
+    return None
 
 
 def _kernel() -> Any:
@@ -29,32 +70,29 @@ def _kernel() -> Any:
 class KernelPump:
     """Reads the running kernel's main shell queue from inside a cell (see the module doc)."""
 
-    def __init__(self) -> None:
-        self._kernel = _kernel()
-        self._socket: Any = None
+    def __init__(self, kernel: Any = None) -> None:
+        self._kernel = kernel if kernel is not None else _kernel()
+        self.queue = shell_queue(self._kernel) if self._kernel is not None else None
         self._deferred: list[Any] = []
-        thread = getattr(self._kernel, "shell_channel_thread", None)
-        manager = getattr(thread, "manager", None)
-        if manager is not None and hasattr(manager, "get_shell_channel_to_subshell_pair"):
-            self._socket = manager.get_shell_channel_to_subshell_pair(None).to_socket
 
     @property
     def available(self) -> bool:
-        return self._socket is not None
+        return self.queue is not None
 
     def poll(self, timeout: float = 0.0) -> int:
         """Handle the comm messages waiting, waiting up to `timeout` seconds for the first one;
         return how many were handled. Other messages are kept for `release()`."""
-        if self._socket is None:
+        if self.queue is None:
             return 0
         import zmq
 
+        socket = self.queue.socket
         handled = 0
-        if not self._socket.poll(int(timeout * 1000), zmq.POLLIN):
+        if not socket.poll(int(timeout * 1000), zmq.POLLIN):
             return 0
         while True:
             try:
-                frames = self._socket.recv_multipart(zmq.NOBLOCK, copy=False)
+                frames = socket.recv_multipart(zmq.NOBLOCK, copy=False)
             except zmq.Again:
                 return handled
             if self._handle(frames):
@@ -86,5 +124,6 @@ class KernelPump:
     def release(self) -> None:
         """Hand the messages set aside back to the kernel, to run after the current cell."""
         deferred, self._deferred = self._deferred, []
-        for frames in deferred:
-            self._kernel.io_loop.add_callback(self._kernel.shell_main, None, frames)
+        if self.queue is not None:
+            for frames in deferred:
+                self.queue.hand_back(frames)

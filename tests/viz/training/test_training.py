@@ -9,7 +9,7 @@ import queue
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,9 @@ import viz
 from autograd_core import no_grad
 from tests.browser import notebook, wait_until
 from tests.conftest import needs
-from tests.kernel import kernel_available, kernel_env
+from tests.kernel import IPYKERNEL6, kernel_available, kernel_env
+from viz.training.kernel_pump import KernelPump
+from viz.training.live import LiveView
 
 SETUP = """
 import json, time
@@ -51,13 +53,14 @@ EPOCHS = 8
 
 
 class Kernel:
-    """A real python3 kernel and a client that plays the front end's part."""
+    """A real python3 kernel and a client that plays the front end's part; `first`: folders
+    first on its PYTHONPATH (an ipykernel other than the venv's)."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, first: Sequence[str] = ()) -> None:
         from jupyter_client.manager import start_new_kernel
 
         self.manager, self.client = start_new_kernel(
-            kernel_name="python3", cwd=str(cwd), env=kernel_env(), startup_timeout=120
+            kernel_name="python3", cwd=str(cwd), env=kernel_env(first), startup_timeout=120
         )
         self.iopub: list[tuple[float, dict[str, Any]]] = []  # (time received, message)
 
@@ -109,10 +112,33 @@ def is_widget_open(msg: dict[str, Any]) -> bool:
     return msg["msg_type"] == "comm_open" and "spec" in state and "_esm" in state
 
 
-@pytest.fixture(scope="module")
-def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
+PUMP = """
+import json, ipykernel
+from viz.training.kernel_pump import KernelPump
+queue = KernelPump().queue
+print(json.dumps([ipykernel.__version__, queue and queue.version]))
+"""
+
+
+@pytest.fixture(scope="module", params=["the venv's ipykernel", "ipykernel 6"])
+def kernel(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Kernel]:
+    """A kernel running each ipykernel major the project supports (pyproject: >=6,<8): the
+    venv's (7) and 6 (from IPYKERNEL6_PATH, see tests/kernel.py); the pump's adapter must know
+    the one it runs in."""
     needs(kernel_available(), "nbclient, ipykernel and a python3 kernel spec")
-    k = Kernel(tmp_path_factory.mktemp("kernel"))
+    first = []
+    if request.param == "ipykernel 6":
+        needs(Path(IPYKERNEL6, "ipykernel").is_dir(), "ipykernel 6 in $IPYKERNEL6_PATH")
+        first = [IPYKERNEL6]
+    k = Kernel(tmp_path_factory.mktemp("kernel"), first)
+    k.execute(PUMP)
+    version, adapter = json.loads(k.until(lambda m: m["msg_type"] == "stream")["content"]["text"])
+    major = int(version.split(".")[0])
+    assert major == 6 if first else major in (6, 7)
+    assert adapter == major, f"the kernel pump does not know ipykernel {version}"
+    k.iopub.clear()
     yield k
     k.close()
 
@@ -253,7 +279,7 @@ def test_every_epoch_is_recorded_with_the_numbers_of_the_model_at_that_epoch(com
     assert view.recording.curves["loss"] == history.loss
     assert view.recording.curves["accuracy"] == history.accuracy
     # the boundary of the last epoch: the sign of the model's own score at each cell's centre
-    x0, x1, y0, y1 = view._spec()["extent"]
+    x0, x1, y0, y1 = view._recorder.spec()["extent"]
     n = 12
     with no_grad():
         want = [
@@ -280,24 +306,33 @@ def test_each_live_update_shows_the_model_as_it_is_copying_it_once_per_recorded_
     X, y = moons(20)
     model = nn.MLP(2, [3, 1], seed=0)
     view = viz.TrainingView(model, X, y, every=2, fps=None)
-    snapshot, taken = view._probe.snapshot, []
-
-    def counting(epoch: int, n_points: int) -> Any:
-        taken.append(epoch)
-        return snapshot(epoch, n_points)
-
-    view._probe.snapshot = counting  # type: ignore[method-assign]
+    recorder = view._recorder
+    snapshot, taken = recorder.probe.snapshot, []
     shown: list[tuple[Any, Any]] = []  # per update: the frame sent, the model's frame now
 
     class Widget:
+        def __init__(self, **traits: Any) -> None:
+            pass
+
+        def on_msg(self, callback: Any) -> None:
+            pass
+
         def hold_sync(self) -> Any:
             return contextlib.nullcontext()
 
         def __setattr__(self, name: str, value: Any) -> None:
             if name == "frame":
-                shown.append((value, view._frame(snapshot(view._epoch, len(view._X)))))
+                now = snapshot(recorder.epoch, len(recorder.data.X))
+                shown.append((value, recorder.frame(now)))
 
-    view._widget = Widget()
+    view._live = LiveView(recorder, None, Widget, KernelPump())  # as displaying it does
+    shown.clear()
+
+    def counting(epoch: int, n_points: int) -> Any:
+        taken.append(epoch)
+        return snapshot(epoch, n_points)
+
+    recorder.probe.snapshot = counting  # type: ignore[method-assign]
     nn.fit(model, X, y, loss="hinge", epochs=5, progress=False, callbacks=[view])
     assert [sent["epoch"] for sent, _ in shown] == [0, 1, 2, 3, 4, 5, 5]
     assert all(sent == now for sent, now in shown)
@@ -325,7 +360,7 @@ def test_a_point_added_while_training_is_trained_on_and_drawn():
     assert seen == [20, 20, 21, 21]
     assert view.X.shape == (21, 2) and view.X[-1].tolist() == [0.25, -0.75] and view.y[-1] == -1
     assert [f["n"] for f in view.frames()] == [20, 20, 20, 21, 21]
-    spec = view._spec()
+    spec = view._recorder.spec()
     assert spec["points"][-1] == [0.25, -0.75] and spec["labels"][-1] == 0 and spec["n0"] == 20
     # training again goes on from the grown data
     nn.fit(model, view.X, view.y, loss="hinge", epochs=1, progress=False, callbacks=[view])
@@ -359,7 +394,7 @@ def test_the_gif_has_one_frame_per_recorded_epoch_and_the_png_shows_the_last(tmp
     # a boundary cell far from every point has the colour of the class the model predicts there
     from viz.training.image import BOX
 
-    spec = view._spec()
+    spec = view._recorder.spec()
     x0, x1, y0, y1 = spec["extent"]
     cx, cy = x0 + 0.03 * (x1 - x0), y0 + 0.03 * (y1 - y0)  # near the bottom-left corner
     assert min(np.hypot(*(X - [cx, cy]).T)) > 0.2
@@ -470,8 +505,8 @@ history = nn.fit(model, X, y, loss=counting_hinge, epochs=100000, progress=False
                  callbacks=[view], to_label=lambda s: 1 if s.data > 0 else -1)
 import json
 print("fit done", json.dumps({"epochs": history.epochs, "n": len(view.X),
-      "point": view.X[-1].tolist(), "label": int(view.y[-1]), "extent": view._spec()["extent"],
-      "first_41": seen.index(41), "seen": len(seen)}))
+      "point": view.X[-1].tolist(), "label": int(view.y[-1]),
+      "extent": view._recorder.spec()["extent"], "first_41": seen.index(41), "seen": len(seen)}))
 """
 
 
