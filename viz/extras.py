@@ -21,6 +21,7 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
     'PIL.Image'
     """
     try:
+        importlib.import_module(module.partition(".")[0])  # the package, even if a part is loaded
         return importlib.import_module(module)
     except ModuleNotFoundError as error:
         raise ModuleNotFoundError(

@@ -31,7 +31,7 @@ from ..extras import matplotlib_font, require
 from ..jupyter import HTMLPage
 from .steps import Walk
 
-__all__ = ["FRAME_WIDTH", "SAVES", "Animation", "BackwardPage", "frame_dot"]
+__all__ = ["FRAME_WIDTH", "SAVES", "Animation", "BackwardPage", "frame_dot", "highlights"]
 
 FRAME_WIDTH = 1280
 """Frames are this many pixels wide at most (a 720p/1080p slide), scaled down to it."""
@@ -42,10 +42,8 @@ MIN_WIDTH = 720
 SAVES = (".html", ".gif", ".png")
 """What `explain_backward(root).save(path)` writes, by extension."""
 
-CURRENT = {"color": "#d62728", "fillcolor": "#fde2e2", "penwidth": "3"}
-"""The node that passes its gradient now (the page's legend: a red outline, a light red fill)."""
-INPUT = {"color": "#1f77b4", "penwidth": "2.5"}
-ACTIVE_EDGE = {"color": "#d62728", "fontcolor": "#d62728", "penwidth": "2.5"}
+LEGEND_CSS = Path(__file__).parent / "static" / "stepper.css"
+"""The page's highlight colours live here (`--viz-current`, ...); frames use the same."""
 
 CAPTION_LINES = 9
 """Formula lines a caption shows at most (a collapsed scope's step can have more)."""
@@ -79,6 +77,18 @@ def frame_dot(laid_out: str, styles: dict[str, dict[str, str]], grads: dict[str,
 _ATTRS = re.compile(r'\[((?:[^\]"]|"(?:[^"\\]|\\.)*")*)\]')
 _PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^,\s\]]+)')
 _GRAD = re.compile(r"grad [^|{}\s]*")
+
+
+def highlights() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """DOT attributes for the node passing its gradient now (a red outline and a light red
+    fill), for its inputs (blue outlines) and for the edges the gradient flows along (red), in
+    the colours of the page's legend."""
+    css = LEGEND_CSS.read_text(encoding="utf-8")
+    colour = dict(re.findall(r"--viz-([\w-]+):\s*(#[0-9a-fA-F]{6})\s*;", css))
+    red = colour["current"]
+    current = {"color": red, "fillcolor": colour["current-fill"], "penwidth": "3"}
+    edge = {"color": red, "fontcolor": red, "penwidth": "2.5"}
+    return current, {"color": colour["input"], "penwidth": "2.5"}, edge
 
 
 def _unquote(value: str) -> str:
@@ -123,13 +133,14 @@ class Animation:
         step = self.walk.steps[k]
         styles: dict[str, dict[str, str]] = {}
         if step.current is not None:
+            current, inputs, edge = highlights()
             i = step.current
             for j in step.inputs:
-                styles[self._box(j)] = INPUT
-            styles[self._box(i)] = styles[f"v{i}_op"] = CURRENT
-            styles[f"e{i}"] = ACTIVE_EDGE
+                styles[self._box(j)] = inputs
+            styles[self._box(i)] = styles[f"v{i}_op"] = current
+            styles[f"e{i}"] = edge
             for n in range(len(step.inputs)):
-                styles[f"e{i}_{n}"] = ACTIVE_EDGE
+                styles[f"e{i}_{n}"] = edge
         return styles, grads
 
     def _box(self, i: int) -> str:

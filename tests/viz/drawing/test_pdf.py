@@ -82,9 +82,7 @@ def test_pdf_holds_text_outside_latin_1(tmp_path: Path) -> None:
 
 
 def test_pdf_without_the_extra_names_it(tmp_path: Path, monkeypatch) -> None:
-    for module in [m for m in sys.modules if m == "svglib" or m.startswith("svglib.")]:
-        monkeypatch.delitem(sys.modules, module)
-    monkeypatch.setitem(sys.modules, "svglib", None)
+    monkeypatch.setitem(sys.modules, "svglib", None)  # as if svglib were not installed
     with pytest.raises(ModuleNotFoundError, match=r'pip install "autograd-core\[pdf\]"'):
         render(neuron(), tmp_path / "graph.pdf")
 
@@ -95,7 +93,6 @@ def test_the_command_line_writes_pdf(tmp_path: Path, capsys, monkeypatch) -> Non
     assert main([*argv, "-o", str(out)]) == 0
     assert out.read_bytes()[:5] == b"%PDF-"
     monkeypatch.setitem(sys.modules, "svglib", None)
-    monkeypatch.delitem(sys.modules, "svglib.svglib", raising=False)
     assert main([*argv, "-o", str(tmp_path / "again.pdf")]) == 1  # one line, no traceback
     assert 'pip install "autograd-core[pdf]"' in capsys.readouterr().err
 
