@@ -321,13 +321,14 @@ def test_no_function_above_complexity_20_and_few_above_15(package: str) -> None:
 
 
 VIZ_ROOMS = {  # room -> the rooms it may import; views read the graph model, nothing reaches back
+    "extras": set(),  # optional packages, each with the pip line that installs it
     "graph": set(),
     "frontend": set(),  # joins the .js/.css/.html files for widgets and saved pages
-    "drawing": {"graph"},
+    "drawing": {"graph", "extras"},
     "jupyter": {"graph", "drawing"},  # show() draws
-    "explain": {"graph", "drawing", "jupyter", "frontend"},
+    "explain": {"graph", "drawing", "jupyter", "frontend", "extras"},
     "explorer": {"graph", "drawing", "explain", "jupyter", "frontend"},
-    "training": {"jupyter", "frontend"},
+    "training": {"jupyter", "frontend", "extras"},
     "files": {"graph", "drawing", "explain"},
     "cli": {"graph", "drawing", "files"},
     "__main__": {"cli"},
