@@ -79,7 +79,8 @@ class Symbol:
 
 class Symbols:
     """The math namespace `m` on Symbols: `m.cos(x)` is the text `cos(x)`. In code (`code=True`,
-    for compiled programs) `pow` is a call, which gives inf at `0 ** -1` as the engine does."""
+    for compiled programs) `pow` is a call of `ieee_pow`, which gives inf at `0 ** -1` as the
+    engine does (`pow` is the op `x ** y`, which needs a positive base)."""
 
     def __init__(self, code: bool = False) -> None:
         self._code = code
@@ -90,7 +91,7 @@ class Symbols:
         return lambda *args: args[0].call(name, *args)
 
     def pow(self, x: Symbol, n: object) -> Symbol:
-        return x.call("pow", x, n) if self._code else x**n
+        return x.call("ieee_pow", x, n) if self._code else x**n
 
 
 def forward_symbol(op: Op, args: Sequence[Symbol]) -> Symbol:
