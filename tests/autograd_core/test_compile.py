@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import traceback
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import TraceError, Value, compile, gradients
+from autograd_core.compiled import vocabulary
 
 RTOL = 1e-12
 
@@ -310,10 +312,10 @@ def test_auto_backend_schedules_a_wide_graph_by_levels_and_a_deep_chain_line_by_
         result = compiled.run(*args)
         assert_close(result.value, expected.value)
         assert_close(result.grads, expected.grads)
-    (program,) = wide._programs.values()
-    assert 2 * len(program.levels[True].steps) < sum(r.kind == "op" for r in program.rows)
-    (program,) = chain._programs.values()
-    assert 2 * len(program.levels[True].steps) > sum(r.kind == "op" for r in program.rows)
+    (entry,) = wide._programs.values()
+    assert 2 * len(entry.schedules[True].steps) < sum(r.kind == "op" for r in entry.program.rows)
+    (entry,) = chain._programs.values()
+    assert 2 * len(entry.schedules[True].steps) > sum(r.kind == "op" for r in entry.program.rows)
 
 
 # --- the printed program --------------------------------------------------------------------
@@ -350,6 +352,28 @@ def test_printed_chain_rule_reads_like_the_op_rules():
     assert "v1 = tanh(v0)" in source
     assert "g_v0 = g_v1 * (1 - v1 * v1)" in source
     assert "g_p0 = g_v0 * x" in source
+
+
+def test_printed_code_calls_the_math_namespace_by_a_name_no_op_has():
+    source = compile(lambda x: x.sin(), 0.5).source
+    assert "v0 = sin(x)" in source  # the op: its float form, which raises the engine's errors
+    assert "g_x = g_v0 * m.cos(x)" in source  # the rule's namespace, IEEE-style, as in the rule
+    names = [name for name, _ in vocabulary.ENTRIES]
+    assert sorted(set(names)) == sorted(names), "two vocabulary entries share a name"
+    with pytest.raises(ValueError, match="two entries named 'exp'"):
+        vocabulary.table([("exp", math.exp), ("exp", vocabulary.VOCABULARY["m"].exp)])
+
+
+def test_a_traceback_shows_the_failing_programs_own_line():
+    first = compile(lambda x: (x * 2.0).log(), 1.0)
+    second = compile(lambda x: (x * 3.0).exp() * x, 1.0)  # its line 6 is another statement
+    assert first(1.0) == math.log(2.0)
+    assert second(1.0) == math.exp(3.0)
+    with pytest.raises(ValueError, match="log") as caught:
+        first(-1.0)
+    frames = traceback.extract_tb(caught.value.__traceback__)
+    lines = [frame.line for frame in frames if frame.filename.startswith("<compiled")]
+    assert lines == ["v1 = log(v0)"]
 
 
 # --- check=: data-dependent Python control flow -----------------------------------------------

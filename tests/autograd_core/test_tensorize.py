@@ -33,8 +33,8 @@ def close(actual, expected):
 
 
 def matmuls(compiled):
-    (program,) = compiled._programs.values()
-    levels = program.levels[False]
+    (entry,) = compiled._programs.values()
+    levels = entry.schedules[False]
     return [step for step in levels.steps if isinstance(step, _MatMul)]
 
 
