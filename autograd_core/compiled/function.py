@@ -6,12 +6,14 @@ from __future__ import annotations
 import functools
 import inspect
 import keyword
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
+from ..context import gc_paused
 from ..value import Value, gradients
 from .arrays import _to_numpy, namespace
 from .levels import _Levels, schedule
@@ -58,7 +60,8 @@ class _Entry:
 
     def schedule(self, input_grads: bool) -> _Levels:
         if input_grads not in self.schedules:
-            self.schedules[input_grads] = schedule(self.program, input_grads)
+            with gc_paused():  # lists by the hundred thousand, and no cycle among them
+                self.schedules[input_grads] = schedule(self.program, input_grads)
         return self.schedules[input_grads]
 
     def function(self, backward: bool) -> Callable[..., Any]:
@@ -157,8 +160,9 @@ class CompiledFunction:
             example = list(self._example)
             for i in self.static:
                 example[i] = args[i]
-            trace = _trace(self.fn, example, frozenset(self.static))
-            program = _Program(trace, self.arg_names, self.shapes, self.title, self._slot)
+            with gc_paused():  # a graph holds no cycles: a collection would only re-scan it
+                trace = _trace(self.fn, example, frozenset(self.static))
+                program = _Program(trace, self.arg_names, self.shapes, self.title, self._slot)
             for p in program.params:
                 if p not in self._slot:
                     self._slot[p] = len(self.params)
@@ -181,8 +185,7 @@ class CompiledFunction:
         return len(next(iter(self._programs.values())).program)
 
     def __repr__(self) -> str:
-        program = next(iter(self._programs.values())).program
-        n_ops = sum(row.kind == "op" for row in program.rows)
+        n_ops = next(iter(self._programs.values())).program.n_ops
         more = f", {len(self._programs)} programs" if len(self._programs) > 1 else ""
         return (
             f"<compiled {self.title}: {n_ops} ops, {len(self.params)} parameters, "
@@ -212,14 +215,15 @@ class CompiledFunction:
         call = self._split(args)
         mean = call.batch is not None and self.reduction == "mean"
         scale = 1.0 / call.batch if mean else 1.0  # type: ignore[operator]
-        total, grads = 0.0, np.zeros(len(self.params))
+        total, grads = 0.0, None  # the gradients in `params` order, made when needed
         g_args: list[Any] = [None] * len(self.shapes)
         results = []
         for group in call.groups:
             out, g_inputs, g_params = self._pass(group, call, params, scale, input_grads)
-            if len(call.groups) == 1 and covers(group.entry.slots, len(grads)):
+            if len(call.groups) == 1 and covers(group.entry.slots, len(self.params)):
                 grads = g_params  # fresh, and every parameter in order: keep it
             else:
+                grads = np.zeros(len(self.params)) if grads is None else grads
                 grads[group.entry.slots] += g_params
             results.append(out)
             total += _summed(out[0], group.size, call.xp)
@@ -227,6 +231,7 @@ class CompiledFunction:
                 self._add_input_grads(g_args, g_inputs, group, call)
         value = total / call.batch if mean else total  # type: ignore[operator]
         outputs = _gather(call.groups, results, call.batch)
+        grads = np.zeros(len(self.params)) if grads is None else grads
         result = Result(value, grads, tuple(g_args), outputs if len(outputs) > 1 else outputs[0])
         if self.check:
             self._verify(args, call, outputs, result)
@@ -542,7 +547,11 @@ def _values(entry: _Entry, params: np.ndarray | None) -> np.ndarray:
     """The numbers of the program's parameters: from the vector `params`, else their `.data`."""
     if params is not None:
         return params[entry.slots]
-    return np.array([p.data for p in entry.program.params])
+    values = entry.program.params
+    return np.fromiter(map(_DATA, values), dtype=float, count=len(values))
+
+
+_DATA = operator.attrgetter("data")
 
 
 def _is_numpy(a: Any) -> bool:
@@ -570,10 +579,7 @@ def _columns(a: Any, rows: np.ndarray | None, size: int, batched: bool, xp: Any)
             return a.item() if a.ndim == 0 else a.ravel().tolist()
         return a if a.ndim == 0 else xp.reshape(a, (-1,))
     picked = a if rows is None else a[rows]
-    if xp is np:
-        columns = np.ascontiguousarray(picked.reshape(size, -1).T)
-    else:
-        columns = xp.reshape(picked, (size, -1)).T
+    columns = xp.reshape(picked, (size, -1)).T  # a view: a batch schedule copies it once
     return columns[0] if a.ndim == 1 else columns
 
 

@@ -259,7 +259,8 @@ class _Levels:
 
     steps: list[_Step | _MatMul]
     size: int  # rows of the matrix
-    inputs: list[tuple[int, np.ndarray, slice]]  # per argument: elements read, rows filled
+    inputs: list[tuple[int, np.ndarray, Rows, slice]]  # per argument: elements read (also as a
+    # slice where they can be: a view of the argument, no gather), the rows they fill
     params: slice
     param_index: np.ndarray
     consts: slice
@@ -280,13 +281,13 @@ class _Levels:
         torch, on its device); the parameters and their gradients stay numpy vectors."""
         on = _NUMPY if xp is np else _On(xp, inputs)
         V = xp.empty((self.size, size), dtype=xp.float64, device=on.device)
-        for arg, elements, rows in self.inputs:
+        for arg, _, pick, rows in self.inputs:
             a = inputs[arg]
             if self.shapes[arg] == ():
                 V[rows] = on.array(a)
             else:
                 a = on.array(a)
-                V[rows] = a[on.index(elements)] if a.ndim == 2 else a[on.index(elements), None]
+                V[rows] = a[on.index(pick)] if a.ndim == 2 else a[on.index(pick), None]
         P = on.array(params)
         if self.param_index.size:  # parameters read other than as weights and biases
             V[self.params] = P[on.index(self.param_index), None]
@@ -306,7 +307,7 @@ class _Levels:
 
     def _input_grads(self, G: np.ndarray) -> list[Any]:
         found = {}
-        for arg, elements, rows in self.inputs:
+        for arg, elements, _, rows in self.inputs:
             found.update({(arg, int(e)): g for e, g in zip(elements, G[rows])})
         grads: list[Any] = []
         for i, shape in enumerate(self.shapes):
@@ -348,28 +349,29 @@ def schedule(program: _Program, input_grads: bool) -> _Levels:
         n_params=len(program.params),
         input_grads=input_grads,
         backward_needed=want[program.outputs[0]],
-        n_ops=sum(row.kind == "op" for row in program.rows),
+        n_ops=program.n_ops,
     )
 
 
 def _operands(
     program: _Program, chains: Chains, dots: dict[int, Dot]
-) -> tuple[list[list[int]], list[bool]]:
+) -> tuple[list[Sequence[int]], list[bool]]:
     """Per node, what its step reads (a chain's terms, a dot's inputs and extra terms, else
     its parents), and whether a larger step absorbs it (an inner add, a dot's product)."""
     inner = list(chains.inner)
     for dot in dots.values():
         for product in dot.products:
             inner[product] = True
-    operands = [
-        [*dots[k].xs, *dots[k].extras] if k in dots else chains.terms.get(k, list(row.parents))
+    terms = chains.terms
+    operands: list[Sequence[int]] = [
+        (*dots[k].xs, *dots[k].extras) if k in dots else terms.get(k, row.parents)
         for k, row in enumerate(program.rows)
     ]
     return operands, inner
 
 
 def _groups(
-    program: _Program, operands: list[list[int]], inner: list[bool], dots: dict[int, Dot]
+    program: _Program, operands: list[Sequence[int]], inner: list[bool], dots: dict[int, Dot]
 ) -> dict[tuple[int, Kind], list[int]]:
     """The nodes by (depth, kind): each group runs as one step."""
     level = [0] * len(program.rows)
@@ -393,7 +395,7 @@ def _is_dot(kind: Kind) -> bool:
 def _layout(
     program: _Program,
     groups: dict[tuple[int, Kind], list[int]],
-    operands: list[list[int]],
+    operands: list[Sequence[int]],
     inputs: list[int],
 ) -> tuple[list[tuple[Kind, list[int]]], list[int]]:
     """The steps in order of depth, and the leaves (parameters first, then constants) in the
@@ -417,7 +419,7 @@ def _layout(
 
 
 def _ordered(
-    members: list[int], operands: list[list[int]], slot: dict[int, int], n: int
+    members: list[int], operands: list[Sequence[int]], slot: dict[int, int], n: int
 ) -> list[int]:
     """The group's nodes sorted by their operands' rows, the most repeated operand first."""
     width = len(operands[members[0]])
@@ -430,7 +432,10 @@ def _ordered(
 
 
 def _reads(
-    plan: list[tuple[Kind, list[int]]], operands: list[list[int]], dots: dict[int, Dot], loss: int
+    plan: list[tuple[Kind, list[int]]],
+    operands: list[Sequence[int]],
+    dots: dict[int, Dot],
+    loss: int,
 ) -> list[int]:
     """Per node, how many step operands read it (a layer's matrix product reads its inputs
     once), plus one for the loss, which the seed starts: who adds to its gradient."""
@@ -464,7 +469,7 @@ class _Scatters:
 def _steps(
     program: _Program,
     plan: list[tuple[Kind, list[int]]],
-    operands: list[list[int]],
+    operands: list[Sequence[int]],
     dots: dict[int, Dot],
     slot: dict[int, int],
     scatter: _Scatters,
@@ -503,11 +508,15 @@ def _matmul(
     )
 
 
-def _input_blocks(program: _Program, inputs: list[int]) -> list[tuple[int, np.ndarray, slice]]:
-    """Per argument: the elements fn reads and the block of rows they fill, in order."""
+def _input_blocks(
+    program: _Program, inputs: list[int]
+) -> list[tuple[int, np.ndarray, Rows, slice]]:
+    """Per argument: the elements fn reads (as an array, and as a slice where they can be) and
+    the block of rows they fill, in order."""
     blocks = []
     for arg in sorted({program.rows[k].where[0] for k in inputs}):
         elements = [program.rows[k].where[1] for k in inputs if program.rows[k].where[0] == arg]
         first = inputs.index(next(k for k in inputs if program.rows[k].where[0] == arg))
-        blocks.append((arg, np.array(elements, dtype=np.intp), slice(first, first + len(elements))))
+        picked = np.array(elements, dtype=np.intp)
+        blocks.append((arg, picked, as_slice(picked), slice(first, first + len(elements))))
     return blocks

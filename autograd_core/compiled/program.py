@@ -4,9 +4,9 @@ Printing it is printer.py's; scheduling it for a batch, levels.py's."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 from itertools import count
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .. import ops
 from ..value import Value
@@ -15,11 +15,12 @@ from .shared import same
 from .trace import _Trace
 
 _SERIALS = count(1)
+_NO = (0, 0)
 
 
-@dataclass(frozen=True)
-class _Row:
-    """One node: an input element, a parameter, a constant, or an op applied to earlier rows."""
+class _Row(NamedTuple):
+    """One node: an input element, a parameter, a constant, or an op applied to earlier rows
+    (a tuple: a wide network's program has a few hundred thousand)."""
 
     kind: Literal["input", "param", "const", "op"]
     op: ops.Op | None = None
@@ -29,10 +30,10 @@ class _Row:
 
 
 class _Program:
-    """A traced graph as rows: `rows` in topological order, `params` (the parameter Values
-    rows of kind "param" index), `outputs` (row indices, the loss first), the arguments'
-    names and shapes, a `title` and a `serial` number (unique in the process), and `names`,
-    what printed code calls each node."""
+    """A traced graph as rows: `rows` in topological order (`n_ops` of them ops), `params`
+    (the parameter Values rows of kind "param" index), `outputs` (row indices, the loss
+    first), the arguments' names and shapes, a `title`, a `serial` number (unique in the
+    process) and `names`, what printed code calls each node."""
 
     def __init__(
         self,
@@ -49,20 +50,20 @@ class _Program:
         self.params = sorted(found, key=lambda p: rank.get(p, len(rank)))
         place = {p: i for i, p in enumerate(self.params)}
         self.rows: list[_Row] = []
+        add, parent_index, new = self.rows.append, index.__getitem__, tuple.__new__
         for node in trace.order:
-            if node.op is not None:
-                parents = tuple(index[p] for p in node.parents)
-                self.rows.append(_Row("op", node.op, parents))
+            if node.op is not None:  # the hot case, made without _Row's keyword defaults
+                add(new(_Row, ("op", node.op, tuple(map(parent_index, node.parents)), _NO, 0.0)))
             elif node in trace.inputs:
-                self.rows.append(_Row("input", where=trace.inputs[node]))
+                add(_Row("input", where=trace.inputs[node]))
             elif node in place:
-                self.rows.append(_Row("param", where=(place[node], 0)))
+                add(_Row("param", where=(place[node], 0)))
             else:
-                self.rows.append(_Row("const", value=node.data))
+                add(_Row("const", value=node.data))
         self.outputs = [index[o] for o in trace.outputs]
+        self.n_ops = [row.kind for row in self.rows].count("op")
         self.arg_names, self.shapes, self.title = arg_names, shapes, title
         self.serial = next(_SERIALS)
-        self.names = self._node_names()
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -105,8 +106,10 @@ class _Program:
 
     # --- naming ------------------------------------------------------------------------------
 
-    def _node_names(self) -> list[str]:
-        """x_0 for element 0 of argument x (x for a number), p3, v7; a constant is its number."""
+    @functools.cached_property
+    def names(self) -> list[str]:
+        """What printed code calls each node: x_0 for element 0 of argument x (x for a
+        number), p3, v7; a constant is its number."""
         names, interior = [], count()
         for row in self.rows:
             if row.kind == "input":
@@ -135,14 +138,15 @@ class _Program:
 def needs_grad(program: _Program, inputs: bool = True) -> list[bool]:
     """Per node, whether it needs a gradient: a parameter (or, with `inputs`, an input) lies
     below it and the loss (the first output) above it."""
+    rows = program.rows
+    leaves = ("param", "input") if inputs else ("param",)
     below: list[bool] = []
-    for row in program.rows:
-        leaf = row.kind == "param" or (inputs and row.kind == "input")
-        below.append(leaf or any(below[p] for p in row.parents))
-    above = [False] * len(program.rows)
+    for row in rows:
+        below.append(row.kind in leaves or any(map(below.__getitem__, row.parents)))
+    above = [False] * len(rows)
     above[program.outputs[0]] = True
-    for k in reversed(range(len(program.rows))):
+    for k in range(len(rows) - 1, -1, -1):
         if above[k]:
-            for p in program.rows[k].parents:
+            for p in rows[k].parents:
                 above[p] = True
     return [b and a for b, a in zip(below, above)]

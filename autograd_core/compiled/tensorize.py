@@ -58,7 +58,8 @@ def add_chains(program: _Program) -> Chains:
             a, b = row.parents
             if rows[a].op is ops.ADD and users[a] == 1:
                 inner[a] = True
-                terms[k] = terms.pop(a) + [b]
+                terms[k] = terms.pop(a)  # the chain so far, extended in place
+                terms[k].append(b)
             else:
                 terms[k] = [a, b]
     return Chains(users, inner, terms)
