@@ -173,6 +173,7 @@ class _MatMul:
     bias: Rows | None  # parameter indices, one per node
     extras: list[Rows]
     extra_grads: list[_Scatter | None]
+    sole: bool = False  # W's gradient has no other term (no other step reads those parameters)
 
     def __post_init__(self) -> None:
         """When W's indices step evenly (a model's weights, neuron after neuron), W is a strided
@@ -216,13 +217,16 @@ class _MatMul:
     def backward(self, V: Any, G: Any, grads: np.ndarray, W: Any, on: _On) -> None:
         """Add the gradients of W and b to `grads`, and those of X and the extras to G."""
         g, X = G[self.out], V[on.index(self.xs)]
-        gW = g @ X.T if on.xp is np else _to_numpy(g @ X.T)
-        if self.strides:
-            self.view(grads)[...] += gW
-        elif self.unique:
-            grads[self.weights] += gW
+        if self.sole and self.strides and on.xp is np:  # written in place: no temporary
+            np.matmul(g, X.T, out=self.view(grads))
+        elif self.strides:
+            self.view(grads)[...] += g @ X.T if on.xp is np else _to_numpy(g @ X.T)
         else:
-            np.add.at(grads, self.weights, gW)
+            gW = g @ X.T if on.xp is np else _to_numpy(g @ X.T)
+            if self.unique:
+                grads[self.weights] += gW
+            else:
+                np.add.at(grads, self.weights, gW)
         if self.bias is not None:
             gb = on.sum(g, axis=1) if on.xp is np else _to_numpy(on.sum(g, axis=1))
             if isinstance(self.bias, slice):  # evenly spaced, so every entry its own
@@ -336,12 +340,14 @@ def schedule(program: _Program, input_grads: bool) -> _Levels:
     want = needs_grad(program, inputs=input_grads)
     reads = _reads(plan, operands, dots, program.outputs[0])
     steps = _steps(program, plan, operands, dots, slot, _Scatters(want, slot, reads))
+    param_index = np.array([program.rows[k].where[0] for k in leaves[:n_params]], np.intp)
+    _mark_sole_weights(steps, param_index, len(program.params))
     return _Levels(
         steps=steps,
         size=len(slot),
         inputs=_input_blocks(program, inputs),
         params=slice(len(inputs), len(inputs) + n_params),
-        param_index=np.array([program.rows[k].where[0] for k in leaves[:n_params]], np.intp),
+        param_index=param_index,
         consts=slice(len(inputs) + n_params, len(inputs) + len(leaves)),
         const_values=np.array([program.rows[k].value for k in leaves[n_params:]])[:, None],
         outputs=[slot[o] for o in program.outputs],
@@ -488,6 +494,20 @@ def _steps(
         op = ops.ADD if isinstance(kind, tuple) else kind  # ("sum", n): a chain of adds
         steps.append(_Step(op, out, parents, [scatter(c) for c in columns]))
     return steps
+
+
+def _mark_sole_weights(
+    steps: list[_Step | _MatMul], param_index: np.ndarray, n_params: int
+) -> None:
+    """Mark the matrix products whose weights nothing else reads (no other product, bias or
+    parameter row): their gradient is written in place, not added."""
+    everything = np.arange(n_params)
+    products = [step for step in steps if isinstance(step, _MatMul)]
+    read = [param_index] + [p.weights.ravel() for p in products]
+    read += [everything[p.bias] for p in products if p.bias is not None]
+    uses = np.bincount(np.concatenate(read), minlength=n_params) if n_params else everything
+    for p in products:
+        p.sole = p.unique and bool((uses[p.weights] == 1).all())
 
 
 def _matmul(
