@@ -216,17 +216,8 @@ class _MatMul:
 
     def backward(self, V: Any, G: Any, grads: np.ndarray, W: Any, on: _On) -> None:
         """Add the gradients of W and b to `grads`, and those of X and the extras to G."""
-        g, X = G[self.out], V[on.index(self.xs)]
-        if self.sole and self.strides and on.xp is np:  # written in place: no temporary
-            np.matmul(g, X.T, out=self.view(grads))
-        elif self.strides:
-            self.view(grads)[...] += g @ X.T if on.xp is np else _to_numpy(g @ X.T)
-        else:
-            gW = g @ X.T if on.xp is np else _to_numpy(g @ X.T)
-            if self.unique:
-                grads[self.weights] += gW
-            else:
-                np.add.at(grads, self.weights, gW)
+        g = G[self.out]
+        self._weight_grads(g, V[on.index(self.xs)], grads, on)
         if self.bias is not None:
             gb = on.sum(g, axis=1) if on.xp is np else _to_numpy(on.sum(g, axis=1))
             if isinstance(self.bias, slice):  # evenly spaced, so every entry its own
@@ -241,6 +232,19 @@ class _MatMul:
         for scatter in self.extra_grads:
             if scatter is not None:
                 scatter.add_product(G, g, 1.0, on)
+
+    def _weight_grads(self, g: Any, X: Any, grads: np.ndarray, on: _On) -> None:
+        """Add g @ X.T, W's gradient, to `grads` (written in place where nothing else adds)."""
+        if self.sole and self.strides and on.xp is np:
+            np.matmul(g, X.T, out=self.view(grads))
+            return
+        gW = g @ X.T if on.xp is np else _to_numpy(g @ X.T)
+        if self.strides:
+            self.view(grads)[...] += gW
+        elif self.unique:
+            grads[self.weights] += gW
+        else:
+            np.add.at(grads, self.weights, gW)
 
 
 Kind = Any  # what a group of nodes shares: an op row, ("sum", terms) or ("dot", *layer)
