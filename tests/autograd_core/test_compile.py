@@ -475,6 +475,7 @@ def test_zero_argument_penalty_and_several_outputs():
 
     w = Value(3.0)
     both = compile(lambda x: ((w * x) ** 2, w * x), 1.0)
+    assert both.nodes == 5  # x, w, w * x, its square, w * x again: no node joins the outputs
     assert both(2.0) == (36.0, 6.0)
     outs = both(np.array([1.0, 2.0]))
     assert_close(outs[0], [9.0, 36.0])
