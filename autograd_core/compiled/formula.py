@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..ops import MATH, Op
+from ..ops import FAMILIES, MATH, Op
 from ..value import Value
 
 _ATOM, _POW, _UNARY, _MUL, _ADD = 5, 4, 3, 2, 1
@@ -113,7 +113,14 @@ def forward_symbol(op: Op, args: Sequence[Symbol]) -> Symbol:
         return a._infix(op.infix, args[1])
     if op.n is not None and not a.code:
         return a._infix("**", op.n)
-    return a.call(op.name, *args, *([] if op.n is None else [op.n]))
+    return a.call(called_name(op), *args, *([] if op.n is None else [op.n]))
+
+
+def called_name(op: Op) -> str:
+    """The name code calls `op` by: its row's name, or for a row of a family (one row per
+    exponent, `op.n`) the family's function, `power(x, n)`, `ieee_power(x, n)`: a family's rows
+    may share their name with a row of two inputs (`ieee_pow(x, y)`)."""
+    return op.name if op.n is None else FAMILIES[op.name].__name__
 
 
 def _arithmetic(op: Op, args: Sequence[Symbol]) -> Symbol | None:

@@ -1,8 +1,9 @@
 """The names printed programs call, derived from the op table: each op by its row's name
-(`tanh(v2)`, `div(v1, v3)`, `power(v0, 2.0)`: the strict float forms, which raise the engine's
-errors), and the rules' math namespace as `m` (`m.exp(v1)`, `m.pow(v0, 2)`: IEEE-style, never
-raising). An op and a math function may share a name (`exp`, `log`, `sin` ...); printed code
-tells them apart by the `m.` prefix, and no two names below are the same (`table` checks).
+(`tanh(v2)`, `div(v1, v3)`: the float forms, which raise the engine's errors), each family of
+rows by its function's name (`power(v0, 2.0)`), and the rules' math namespace as `m`
+(`m.log(v1)`, `m.pow(v0, 2)`: IEEE-style, never raising). An op and a math function may share
+a name (`log`, `sin`, `pow` ...); printed code tells them apart by the `m.` prefix, and no two
+names below are the same (`table` checks).
 
 Each works on floats (one example: the engine's very numbers) and on numpy arrays (a batch:
 the op's batch form, with errors naming the batch element).
@@ -72,7 +73,7 @@ def table(entries: Iterable[tuple[str, Any]]) -> dict[str, Any]:
 ENTRIES: tuple[tuple[str, Any], ...] = (
     (NAMESPACE, MathNamespace()),
     *((op.name, _op_function(op)) for op in ops.OPS.values()),
-    (ops.power(2.0).name, _family_function(ops.power)),
+    *((family.__name__, _family_function(family)) for family in ops.FAMILIES.values()),
 )
 VOCABULARY: dict[str, Any] = table(ENTRIES)
 

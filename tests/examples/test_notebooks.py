@@ -28,8 +28,9 @@ EXPECTED = {
     "06_what_backprop_costs": {"image/svg+xml": 1, "image/png": 2},
     "07_higher_order_derivatives": {"image/svg+xml": 1, "image/png": 2},
     "08_backprop_through_time": {"image/svg+xml": 1, "image/png": 2},
-    "09_when_you_outgrow_it": {"image/svg+xml": 1, "image/png": 2, "text/markdown": 2},
+    "09_when_you_outgrow_it": {"image/svg+xml": 1, "image/png": 2, "text/markdown": 3},
     "10_digits_at_blas_speed": {"image/svg+xml": 1, "image/png": 2},
+    "11_forward_or_reverse": {"image/svg+xml": 1, "image/png": 1, "text/markdown": 1},
 }
 
 

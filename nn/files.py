@@ -7,9 +7,13 @@ A model file is JSON (version 2):
      "num_parameters": 337, "parameters": {"layers.0.neurons.0.w.0": 0.31, ...}}
 
 `config` holds the constructor arguments (`get_config()`), so a file rebuilds its model. Only
-the classes in `REGISTRY` (nn's own) are built by name (`nn.load`); your own class is built only
-when you name it (`Net.load(path)`, which calls `Net(**config)`). Nothing in a file is imported
-or executed. Version-1 files (no config) still load into an existing model.
+the classes in `REGISTRY` (nn's own, which `register` themselves) are built by name (`nn.load`);
+your own class is built only when you name it (`Net.load(path)`, which calls `Net(**config)`).
+Nothing in a file is imported or executed. Version-1 files (no config) still load into an
+existing model.
+
+These are free functions on any Module: `Module.save` and `Module.load` call them, and this
+module knows no class of its own (nn's classes register here), so no import runs the other way.
 
 Bad files raise ValueError naming the path and what is wrong, and change nothing; a missing or
 unreadable path raises the OSError (FileNotFoundError, PermissionError) naming the path.
@@ -25,13 +29,24 @@ import secrets
 import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from ._checks import mismatch
-from .layers import MLP, Layer, Neuron
-from .module import Module, PathArg
+from ._checks import file_path, mismatch, quoted
 
-__all__ = ["FILE_FORMAT", "FILE_VERSION", "MAX_FILE_BYTES", "REGISTRY", "build", "load", "save"]
+if TYPE_CHECKING:
+    from .module import Module, PathArg
+
+__all__ = [
+    "FILE_FORMAT",
+    "FILE_VERSION",
+    "MAX_FILE_BYTES",
+    "REGISTRY",
+    "build",
+    "load",
+    "load_into",
+    "register",
+    "save",
+]
 
 FILE_FORMAT = "autograd-core/nn"
 FILE_VERSION = 2
@@ -41,8 +56,12 @@ MAX_FILE_BYTES = 64 * 2**20
 """The largest file `nn.load` reads (about a million parameters). Loading into a model reads at
 most a bound computed from its parameter names, with a generous margin."""
 
-REGISTRY: dict[str, type[Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
-"""The classes `nn.load(path)` builds by the name in the file."""
+REGISTRY: dict[str, type[Module]] = {}
+"""The classes `nn.load(path)` builds by the name in the file: nn's own, registered where they
+are defined (`register(MLP, ...)` in nn.layers)."""
+
+Counter = Callable[[Mapping[str, Any]], int]
+_COUNTERS: dict[type[Module], Counter] = {}
 
 _KEYS = {
     1: {"format", "version", "class", "num_parameters", "parameters"},
@@ -50,7 +69,15 @@ _KEYS = {
 }
 _NOT_ARCHITECTURE = {"init"}  # how weights were drawn: irrelevant once they are loaded
 
-M = TypeVar("M", bound=Module)
+M = TypeVar("M", bound="Module")
+
+
+def register(cls: type[Module], count_parameters: Counter) -> None:
+    """Let `nn.load(path)` build `cls` by its name. `count_parameters(config)` is the number of
+    parameters `cls(**config)` makes, computed before anything is built (a ValueError saying what
+    is wrong with a config it cannot read), so a file cannot make nn build a huge model."""
+    REGISTRY[cls.__name__] = cls
+    _COUNTERS[cls] = count_parameters
 
 
 # --- saving ------------------------------------------------------------------------------------
@@ -58,7 +85,7 @@ M = TypeVar("M", bound=Module)
 
 def save(module: Module, path: PathArg) -> None:
     """Write `module` to `path` atomically (see `Module.save`)."""
-    shown = _path(path)
+    shown = file_path(path)
     state = module.state_dict()
     for name, v in state.items():
         if not math.isfinite(v):
@@ -140,7 +167,7 @@ def load_into(module: M, path: PathArg) -> M:
     exactly these parameter names; otherwise ValueError naming what differs, and the module is
     unchanged.
     """
-    shown = _path(path)
+    shown = file_path(path)
     doc = _read(shown, _size_bound(module))
     cls = type(module).__name__
     if doc["class"] != cls:
@@ -164,20 +191,28 @@ def load_into(module: M, path: PathArg) -> M:
     return module
 
 
-def build(cls: type[M], path: PathArg, *, max_bytes: int = MAX_FILE_BYTES) -> M:
+@overload
+def build(cls: None, path: PathArg, *, max_bytes: int = ...) -> Module: ...
+
+
+@overload
+def build(cls: type[M], path: PathArg, *, max_bytes: int = ...) -> M: ...
+
+
+def build(cls: type[Module] | None, path: PathArg, *, max_bytes: int = MAX_FILE_BYTES) -> Module:
     """Build the model saved in `path`: `cls.load(path)` (the file must hold a `cls`), or with
-    `cls=Module` (`nn.load(path)`) any class in REGISTRY."""
-    shown = _path(path)
+    `cls=None` (`nn.load(path)`, `nn.Module.load(path)`) any class in REGISTRY."""
+    shown = file_path(path)
     doc = _read(shown, max_bytes)
     name = doc["class"]
-    if cls is Module:
+    if cls is None:
         if name not in REGISTRY:
             raise ValueError(
                 f"{shown} holds a model of class {name!r:.60}, which nn.load() does not build "
                 f"(it builds {', '.join(REGISTRY)}); for your own class use {name}.load(path) "
                 f"(it needs get_config()) or {name}(...).load(path)"
             )
-        cls = REGISTRY[name]  # type: ignore[assignment]
+        cls = REGISTRY[name]
     elif name != cls.__name__:
         raise ValueError(
             f"{shown} holds a model of class {name!r:.60}, not {cls.__name__!r}: nn.load(path) "
@@ -196,7 +231,10 @@ def build(cls: type[M], path: PathArg, *, max_bytes: int = MAX_FILE_BYTES) -> M:
         )
     counter = next((c for base, c in _COUNTERS.items() if cls.__init__ is base.__init__), None)
     if counter is not None:
-        expected = counter(config, shown)
+        try:
+            expected = counter(config)
+        except ValueError as e:
+            raise ValueError(f"{shown} is corrupt: {e}") from None
         if expected != doc["num_parameters"]:
             raise ValueError(
                 f"{shown} is corrupt: a {name} with {_args(config)} has {expected} parameters, "
@@ -218,7 +256,7 @@ def load(path: PathArg) -> Module:
     >>> model.sizes, round(model([1.0, -2.0]).data, 4)
     ([2, 3, 1], 0.4627)
     """
-    return build(Module, path)
+    return build(None, path)
 
 
 def _as_saved(config: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -237,19 +275,6 @@ def _load_state(module: Module, doc: dict[str, Any], shown: str) -> None:
 
 
 # --- reading and checking a file --------------------------------------------------------------
-
-
-def _path(path: object, needs: str = "a model file path must be a str or a Path") -> str:
-    """`path` as a str: a str or a PathLike of one (not bytes), not empty and without a NUL
-    byte. Else TypeError (`needs`, got what) or ValueError."""
-    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{needs}, got {type(path).__name__}")
-    shown = os.fspath(path)
-    if not isinstance(shown, str):
-        raise TypeError(f"{needs}, got {type(shown).__name__}")
-    if not shown or "\0" in shown:
-        raise ValueError(f"{shown!r} is not a file path")
-    return shown
 
 
 def _size_bound(module: Module) -> int:
@@ -303,7 +328,7 @@ def _read_bytes(shown: str, limit: int) -> bytes:
 def _too_large(shown: str, limit: int) -> str:
     return (
         f"{shown} is larger than {limit} bytes, more than a model file for this model can be; "
-        "it is not one (nn.load reads up to nn.serialize.MAX_FILE_BYTES)"
+        "it is not one (nn.load reads up to nn.files.MAX_FILE_BYTES)"
     )
 
 
@@ -320,7 +345,7 @@ def _check_header(doc: object, shown: str) -> None:
         )
     keys, expected = set(doc), _KEYS[version]
     if keys != expected:
-        wrong = mismatch(expected - keys, keys - expected, _names)
+        wrong = mismatch(expected - keys, keys - expected, quoted)
         raise ValueError(f"{shown} is corrupt: {wrong} in its header")
     if not isinstance(doc["class"], str):
         raise ValueError(f"{shown} is corrupt: 'class' must be a name, got {doc['class']!r:.40}")
@@ -356,52 +381,6 @@ def _finite_number(text: str) -> float:
     return value
 
 
-def _names(keys: set[str]) -> str:
-    return ", ".join(repr(k)[:40] for k in sorted(keys))
-
-
 def _args(config: Mapping[str, Any]) -> str:
     text = ", ".join(f"{k}={v!r}" for k, v in config.items())
     return text if len(text) <= 120 else text[:117] + "..."
-
-
-# --- how many parameters a config of an nn class has (checked before anything is built) ----
-
-
-def _size(n: object, what: str, shown: str) -> int:
-    if type(n) is not int or n < 1:
-        raise ValueError(f"{shown} is corrupt: config {what} must be a positive int, got {n!r:.40}")
-    return n
-
-
-def _keys(config: Mapping[str, Any], keys: set[str], shown: str) -> None:
-    if set(config) != keys:
-        wrong = mismatch(keys - set(config), set(config) - keys, _names)
-        raise ValueError(f"{shown} is corrupt: its config has {wrong}")
-
-
-def _neuron(config: Mapping[str, Any], shown: str) -> int:
-    _keys(config, {"nin", "activation", "init"}, shown)
-    return _size(config["nin"], "nin", shown) + 1
-
-
-def _layer(config: Mapping[str, Any], shown: str) -> int:
-    _keys(config, {"nin", "nout", "activation", "init"}, shown)
-    return _size(config["nout"], "nout", shown) * (_size(config["nin"], "nin", shown) + 1)
-
-
-def _mlp(config: Mapping[str, Any], shown: str) -> int:
-    _keys(config, {"nin", "nouts", "activation", "output_activation", "init"}, shown)
-    nouts = config["nouts"]
-    if not isinstance(nouts, list) or not nouts:
-        raise ValueError(f"{shown} is corrupt: config 'nouts' must be a list of layer sizes")
-    sizes = [_size(config["nin"], "nin", shown)]
-    sizes += [_size(n, "nouts (each layer size)", shown) for n in nouts]
-    return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
-
-
-_COUNTERS: dict[type[Module], Callable[[Mapping[str, Any], str], int]] = {
-    Neuron: _neuron,
-    Layer: _layer,
-    MLP: _mlp,
-}
