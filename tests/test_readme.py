@@ -31,7 +31,9 @@ CLAIMS = {
     "from autograd_core import Value\nimport viz": (
         "import pathlib\n"
         "assert '<svg' in pathlib.Path('neuron.svg').read_text()\n"
-        "assert '<script' in pathlib.Path('backward.html').read_text()"
+        "assert '<script' in pathlib.Path('backward.html').read_text()\n"
+        "assert pathlib.Path('backward.gif').read_bytes()[:6] == b'GIF89a'\n"
+        "assert pathlib.Path('neuron.pdf').read_bytes()[:5] == b'%PDF-'"
     ),
     "import onnxruntime as ort\nimport torch": (
         "import numpy as np\n"
