@@ -174,14 +174,15 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
         exclude: Iterable[str] | None = None,
         **_: Any,
     ) -> dict[str, str | bytes]:
-        """Jupyter's display hook: HTML (see `_repr_html_`, what JupyterLab, Notebook, VS Code and
-        Colab show) and the plain SVG (for front ends without HTML), unless other types are
-        asked for."""
+        """Jupyter's display hook: the drawing once, as SVG inline in HTML (see `_repr_html_`),
+        unless other types are asked for. JupyterLab, Notebook, VS Code, Colab and nbconvert (the
+        docs site) all show text/html first, so a second copy as image/svg+xml would only double
+        the size of every executed notebook; `include=["image/svg+xml"]` still gets it."""
         excluded = set(exclude or ())
         if include is None:
-            natural = self._repr_svg_()
-            both = {"text/html": self._html(natural), "image/svg+xml": natural}
-            return {k: v for k, v in both.items() if k not in excluded}
+            if "text/html" in excluded:  # a front end that takes no HTML: the plain SVG
+                return {"image/svg+xml": self._repr_svg_()}
+            return {"text/html": self._repr_html_()}
         include = set(include)
         bundle: dict[str, str | bytes] = super()._repr_mimebundle_(include, excluded)
         if "text/html" in include - excluded:

@@ -1,5 +1,6 @@
 // Pan and zoom a drawing: the wheel zooms at the pointer (shift+wheel pans sideways), a drag pans,
-// buttons and keys zoom about the centre, and "fit" shows the whole width. The step-through page
+// buttons and keys zoom about the centre, and "fit" shows the whole width (with `whole`, the whole
+// drawing: no wider than the viewport, no taller than its maximum height). The step-through page
 // and the explorer both use it. The root holds .viz-viewport > .viz-canvas > svg.
 
 /** The zoom buttons, for the top right corner of the viewport. */
@@ -12,10 +13,11 @@ export const ZOOM_BUTTONS = `<div class="viz-zoom">
 </div>`;
 
 /**
- * Wire up pan and zoom inside `root`; `maxHeight()` bounds the fitted viewport's height.
+ * Wire up pan and zoom inside `root`; `maxHeight()` bounds the fitted viewport's height, and
+ * with `whole` the fitted drawing's height too (nothing is left below the viewport's edge).
  * Returns { fit, measure, reveal, zoomAt, key, apply, state }.
  */
-export function panZoom(root, maxHeight) {
+export function panZoom(root, maxHeight, whole = false) {
   const viewport = root.querySelector(".viz-viewport");
   const canvas = root.querySelector(".viz-canvas");
   const level = root.querySelector("[data-viz=zoom-level]");
@@ -66,6 +68,9 @@ export function panZoom(root, maxHeight) {
     }
     const vw = viewport.clientWidth || 800;
     state.s = Math.min(1, vw / state.w);
+    if (whole) {
+      state.s = Math.min(state.s, (maxHeight() - 4) / state.h);
+    }
     const height = Math.min(state.h * state.s + 4, maxHeight());
     viewport.style.height = `${Math.max(120, height)}px`;
     state.x = Math.max(0, (vw - state.w * state.s) / 2);

@@ -96,7 +96,7 @@ function render({ model, el }) {
   el.appendChild(root);
   const part = (name) => root.querySelector(`[data-viz=${name}]`);
   const canvas = root.querySelector(".viz-canvas");
-  const panzoom = panZoom(root, () => 520);
+  const panzoom = panZoom(root, () => 560, true); // the whole drawing fits the widget
   const steps = stepper(root, panzoom, 900);
   const inputs = sender(model);
   const stepping = part("stepping");
