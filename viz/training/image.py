@@ -10,6 +10,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..extras import require
 
 WIDTH, HEIGHT = 700, 460  # the height grows with the layers panel's rows
@@ -89,11 +91,10 @@ def _boundary(
     n = spec["grid_size"]
     x0, y0 = at
     if frame.get("grid"):
-        cells = Image.new("RGB", (n, n))
-        tints = [_tint(c, 0.3) for c in colors]
-        cells.putdata([(238, 238, 238) if k < 0 else tints[k % len(tints)] for k in frame["grid"]])
-        # one pixel per cell, scaled up bilinearly: a smooth boundary, as the page draws it
-        image.paste(cells.resize((BOX, BOX), Image.Resampling.BILINEAR), at)
+        tints = [(238, 238, 238)] + [_tint(c, 0.3) for c in colors]
+        owner = _smooth_classes(frame["grid"], n, BOX)  # -1: no class, drawn grey
+        pixels = np.array(tints, dtype=np.uint8)[np.where(owner < 0, 0, owner % len(colors) + 1)]
+        image.paste(Image.fromarray(pixels, "RGB"), at)
     pen.rectangle([x0, y0, x0 + BOX, y0 + BOX], outline=(204, 204, 204))
     e = spec["extent"]
     for i, (p, label) in enumerate(zip(spec["points"][: frame["n"]], spec["labels"])):
@@ -102,6 +103,24 @@ def _boundary(
         r = 5 if i >= spec["n0"] else 3.5
         pen.ellipse([px - r, py - r, px + r, py + r], fill=colors[label % len(colors)],
                     outline=(34, 34, 34), width=2 if i >= spec["n0"] else 1)  # fmt: skip
+
+
+def _smooth_classes(grid: list[int], n: int, size: int) -> Any:
+    """A (size, size) array of the class owning each pixel: every class's share of the grid
+    cells around the pixel, interpolated bilinearly between cell centres, and the largest
+    share wins, so the boundary runs smoothly (as the page draws it: charts.js `classAt`)."""
+    cells = np.asarray(grid).reshape(n, n)
+    t = np.clip((np.arange(size) + 0.5) * n / size - 0.5, 0, n - 1)
+    i0 = np.floor(t).astype(int)
+    i1, f = np.minimum(i0 + 1, n - 1), t - i0
+    best, owner = np.full((size, size), -1.0), np.full((size, size), -1)
+    for cls in np.unique(cells):  # ascending: a tie goes to the smaller class, as on the page
+        hot = (cells == cls).astype(float)
+        rows = hot[i0] * (1 - f)[:, None] + hot[i1] * f[:, None]
+        share = rows[:, i0] * (1 - f)[None, :] + rows[:, i1] * f[None, :]
+        wins = share > best
+        best[wins], owner[wins] = share[wins], cls
+    return owner
 
 
 def _chart(

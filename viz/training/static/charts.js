@@ -92,9 +92,42 @@ function clear(g, w, h) {
 }
 
 /**
- * The predicted class per grid cell as one pixel each, scaled up to the plot with smoothing (as
- * TensorFlow Playground draws it): the colours blend across a cell, so the boundary reads as a
- * smooth curve rather than a staircase of squares. Then the first `count` data points on top.
+ * Each class's share of the grid cells around (u, v) (cell units, bilinear, edges clamped): the
+ * class with the largest share owns the point, so the boundary runs smoothly between cell
+ * centres instead of along the cells' edges. Returns the winning class (-1: none of them).
+ */
+function classAt(grid, n, u, v) {
+  const clamp = (t) => Math.max(0, Math.min(n - 1, t));
+  const k0 = clamp(Math.floor(u));
+  const r0 = clamp(Math.floor(v));
+  const k1 = clamp(k0 + 1);
+  const r1 = clamp(r0 + 1);
+  const fu = Math.max(0, Math.min(1, u - k0));
+  const fv = Math.max(0, Math.min(1, v - r0));
+  const share = new Map();
+  const add = (r, k, w) => {
+    const cls = grid[r * n + k];
+    share.set(cls, (share.get(cls) || 0) + w);
+  };
+  add(r0, k0, (1 - fu) * (1 - fv));
+  add(r0, k1, fu * (1 - fv));
+  add(r1, k0, (1 - fu) * fv);
+  add(r1, k1, fu * fv);
+  let best = -1;
+  let most = -1;
+  for (const [cls, w] of share) {
+    if (w > most || (w === most && cls < best)) {
+      best = cls;
+      most = w;
+    }
+  }
+  return best;
+}
+
+/**
+ * The predicted class per grid cell, interpolated between the cell centres for every pixel (as
+ * TensorFlow Playground draws its boundary: smooth, not a staircase of squares), then the first
+ * `count` data points on top.
  */
 function drawBoundary(c, spec, frame, count) {
   const g = c.getContext("2d");
@@ -102,20 +135,18 @@ function drawBoundary(c, spec, frame, count) {
   const e = spec.extent;
   clear(g, c.width, c.height);
   if (frame?.grid) {
-    const cells = document.createElement("canvas");
-    cells.width = n;
-    cells.height = n;
-    const pixels = cells.getContext("2d").createImageData(n, n);
+    const pixels = g.createImageData(c.width, c.height);
     const tints = spec.colors.map((hex) => tintRgb(hex, 0.3));
-    for (let i = 0; i < n * n; i++) {
-      const cls = frame.grid[i];
-      const [r, gr, b] = cls < 0 ? [238, 238, 238] : tints[cls % tints.length];
-      pixels.data.set([r, gr, b, 255], 4 * i);
+    for (let y = 0; y < c.height; y++) {
+      for (let x = 0; x < c.width; x++) {
+        const u = ((x + 0.5) * n) / c.width - 0.5;
+        const v = ((y + 0.5) * n) / c.height - 0.5;
+        const cls = classAt(frame.grid, n, u, v);
+        const [r, gr, b] = cls < 0 ? [238, 238, 238] : tints[cls % tints.length];
+        pixels.data.set([r, gr, b, 255], 4 * (y * c.width + x));
+      }
     }
-    cells.getContext("2d").putImageData(pixels, 0, 0);
-    g.imageSmoothingEnabled = true;
-    g.imageSmoothingQuality = "high";
-    g.drawImage(cells, 0, 0, c.width, c.height);
+    g.putImageData(pixels, 0, 0);
   }
   for (let i = 0; i < Math.min(count, spec.points.length); i++) {
     const [px, py] = spec.points[i];
