@@ -15,14 +15,16 @@ export const ZOOM_BUTTONS = `<div class="viz-zoom">
 /**
  * Wire up pan and zoom inside `root`; `maxHeight()` bounds the fitted viewport's height, and
  * with `whole` the fitted drawing's height too (nothing is left below the viewport's edge).
- * Returns { fit, measure, reveal, zoomAt, key, apply, state }.
+ * Returns { fit, fitted, measure, reveal, zoomAt, key, apply, state }; `fitted()` says whether
+ * the fitted view is on show (the user has not panned or zoomed since).
  */
 export function panZoom(root, maxHeight, whole = false) {
   const viewport = root.querySelector(".viz-viewport");
   const canvas = root.querySelector(".viz-canvas");
   const level = root.querySelector("[data-viz=zoom-level]");
   const state = { s: 1, x: 0, y: 0, w: 0, h: 0 };
-  let fitted = false; // showing the fitted view: refit when the viewport's width changes
+  let fitted = true; // showing the fitted view (until the user pans or zooms): refit when the
+  // viewport's width changes, also before the first fit (a widget drawn before it is laid out)
   let width = 0;
   let drag = null;
 
@@ -67,6 +69,7 @@ export function panZoom(root, maxHeight, whole = false) {
       return;
     }
     const vw = viewport.clientWidth || 800;
+    width = viewport.clientWidth; // a later change of width refits (see the ResizeObserver)
     state.s = Math.min(1, vw / state.w);
     if (whole) {
       state.s = Math.min(state.s, (maxHeight() - 4) / state.h);
@@ -179,5 +182,5 @@ export function panZoom(root, maxHeight, whole = false) {
   for (const [name, action] of Object.entries(buttons)) {
     root.querySelector(`[data-viz=${name}]`)?.addEventListener("click", action);
   }
-  return { fit, measure, reveal, zoomAt, key, apply, state };
+  return { fit, fitted: () => fitted, measure, reveal, zoomAt, key, apply, state };
 }
