@@ -88,9 +88,14 @@ def test_digraph_render_and_jupyter_hooks(no_dot: str, tmp_path: Path) -> None:
     # Jupyter gets the SVG inline in HTML, scaled to the output's width up to its natural width,
     # and only that: a second copy as image/svg+xml would double every executed notebook
     bundle = graph._repr_mimebundle_()
-    natural = graph._repr_svg_()
+    natural = graph._repr_image_svg_xml()
     points = float(re.search(r'<svg width="([\d.]+)pt"', natural).group(1))
     assert list(bundle) == ["text/html"]
+    # and so does IPython's display formatter, which a kernel uses: no second copy as SVG
+    from IPython.core.formatters import DisplayFormatter
+
+    shown, _ = DisplayFormatter().format(graph)
+    assert sorted(shown) == ["text/html", "text/plain"]
     assert graph._repr_mimebundle_(exclude=["text/html"]) == {"image/svg+xml": natural}
     html = bundle["text/html"]
     assert html.startswith('<svg width="100%" style="max-width:') and "viewBox=" in html
