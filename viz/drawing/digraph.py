@@ -153,8 +153,9 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
 
         return render
 
-    def _repr_svg_(self) -> str:
-        """The graph as SVG text at its natural size, for front ends that look for it."""
+    def _repr_image_svg_xml(self) -> str:
+        """The graph as SVG text at its natural size (graphviz's name for it; not IPython's
+        `_repr_svg_`, which would store every drawing a second time beside its HTML)."""
         text: str = self.pipe(format="svg", encoding="utf-8")
         return text
 
@@ -162,7 +163,7 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
         """The SVG inline in HTML: scaled down to the output's width when `fit`, else at its
         natural size (scrolling sideways when wider than the output). Inline, so tooltips show
         every node's qualified name."""
-        return self._html(self._repr_svg_())
+        return self._html(self._repr_image_svg_xml())
 
     def _html(self, svg: str) -> str:
         """`svg` (this graph's SVG text) as `_repr_html_` shows it."""
@@ -174,19 +175,22 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
         exclude: Iterable[str] | None = None,
         **_: Any,
     ) -> dict[str, str | bytes]:
-        """Jupyter's display hook: HTML (see `_repr_html_`, what JupyterLab, Notebook, VS Code and
-        Colab show) and the plain SVG (for front ends without HTML), unless other types are
-        asked for."""
+        """Jupyter's display hook: the drawing once, as SVG inline in HTML (see `_repr_html_`),
+        unless other types are asked for. JupyterLab, Notebook, VS Code, Colab and nbconvert (the
+        docs site) all show text/html first, so a second copy as image/svg+xml would only double
+        the size of every executed notebook; `include=["image/svg+xml"]` still gets it."""
         excluded = set(exclude or ())
         if include is None:
-            natural = self._repr_svg_()
-            both = {"text/html": self._html(natural), "image/svg+xml": natural}
-            return {k: v for k, v in both.items() if k not in excluded}
+            if "text/html" in excluded:  # a front end that takes no HTML: the plain SVG
+                return {"image/svg+xml": self._repr_image_svg_xml()}
+            return {"text/html": self._repr_html_()}
         include = set(include)
         bundle: dict[str, str | bytes] = super()._repr_mimebundle_(include, excluded)
         if "text/html" in include - excluded:
             svg = bundle.get("image/svg+xml")  # rendered once for both
-            bundle["text/html"] = self._html(svg if isinstance(svg, str) else self._repr_svg_())
+            if not isinstance(svg, str):
+                svg = self._repr_image_svg_xml()
+            bundle["text/html"] = self._html(svg)
         return bundle
 
 

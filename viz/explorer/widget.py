@@ -103,7 +103,7 @@ class Explorer(anywidget.AnyWidget):
         *,
         ranges: Mapping[str, tuple[float, float]] | None = None,
         precision: int = 4,
-        rankdir: str = "LR",
+        rankdir: str | None = None,
         collapse: Collapse = (),
         max_nodes: int | None = DEFAULT_MAX_NODES,
         backend: str | None = None,
@@ -253,7 +253,7 @@ def explore(
     *,
     ranges: Mapping[str, tuple[float, float]] | None = None,
     precision: int = 4,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     collapse: Collapse = (),
     max_nodes: int | None = DEFAULT_MAX_NODES,
     backend: str | None = None,
@@ -270,7 +270,8 @@ def explore(
     recomputes forward and backward in Python and redraws. A step control walks the backward
     pass as `explain_backward` does; hovering a node shows its op, local-derivative formulas
     and chain-rule product. `ranges={"x": (-5, 5)}` sets a slider's range (default: the value
-    ± max(1, 2|value|)). Other options as for `draw_dot`.
+    ± max(1, 2|value|)). Other options as for `draw_dot`: `rankdir=None` (the default) picks
+    LR or TB by draw_dot's rule, and the widget shows the whole drawing, scaled down to fit.
     """
     return Explorer(
         root,

@@ -62,7 +62,7 @@ class TrainingView:
         X: np.ndarray | Sequence[Any],
         y: np.ndarray | Sequence[Any],
         *,
-        grid: int = 40,
+        grid: int = 60,
         every: int | None = None,
         max_frames: int = 200,
         fps: float | None = 10.0,

@@ -113,7 +113,8 @@ return {fit: [box('fit').width, box('fit').height], small: [box('small').width],
 def test_jupyter_html_fits_the_output_width_in_a_browser(renderer: None, chromium) -> None:
     wide = draw_dot(chain(30), rankdir="LR")  # far wider than a notebook output
     small = draw_dot(reuse())
-    (w, h), (small_w, _) = svg_size(wide._repr_svg_()), svg_size(small._repr_svg_())
+    (w, h) = svg_size(wide._repr_image_svg_xml())
+    small_w, _ = svg_size(small._repr_image_svg_xml())
     assert w * 4 / 3 > 2 * NOTEBOOK_WIDTH_PX and small_w * 4 / 3 < NOTEBOOK_WIDTH_PX
     page = FIT_PAGE.format(
         width=NOTEBOOK_WIDTH_PX,

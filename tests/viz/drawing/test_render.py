@@ -85,11 +85,18 @@ def test_digraph_render_and_jupyter_hooks(no_dot: str, tmp_path: Path) -> None:
     assert Path(out) == tmp_path / "plain.svg" and "<svg" in Path(out).read_text()
     with pytest.raises(graphviz.FileExistsError):
         graph.render(outfile=tmp_path / "out.png", raise_if_result_exists=True)
-    # Jupyter gets the SVG inline in HTML, scaled to the output's width up to its natural width
+    # Jupyter gets the SVG inline in HTML, scaled to the output's width up to its natural width,
+    # and only that: a second copy as image/svg+xml would double every executed notebook
     bundle = graph._repr_mimebundle_()
-    natural = graph._repr_svg_()
+    natural = graph._repr_image_svg_xml()
     points = float(re.search(r'<svg width="([\d.]+)pt"', natural).group(1))
-    assert list(bundle) == ["text/html", "image/svg+xml"] and bundle["image/svg+xml"] == natural
+    assert list(bundle) == ["text/html"]
+    # and so does IPython's display formatter, which a kernel uses: no second copy as SVG
+    from IPython.core.formatters import DisplayFormatter
+
+    shown, _ = DisplayFormatter().format(graph)
+    assert sorted(shown) == ["text/html", "text/plain"]
+    assert graph._repr_mimebundle_(exclude=["text/html"]) == {"image/svg+xml": natural}
     html = bundle["text/html"]
     assert html.startswith('<svg width="100%" style="max-width:') and "viewBox=" in html
     assert f"max-width:{points * 4 / 3:.0f}px" in html

@@ -322,3 +322,62 @@ def test_replay_uses_each_nodes_own_op_row_so_every_op_is_exact() -> None:
     y = Value(1.9)
     fresh = (y ** (1 / 3)).softplus() + y.maximum(Value(0.2)) * y.log1p()
     assert new[-1].data == fresh.data and new[-1] is not root
+
+
+FIT = """
+const root = arguments[0];
+const viewport = root.querySelector('.viz-viewport');
+const svg = root.querySelector('.viz-canvas svg');
+const area = root.closest('.jp-OutputArea-output');
+const v = viewport.getBoundingClientRect(), s = svg.getBoundingClientRect();
+return {
+  scale: s.width / svg.width.baseVal.value,
+  svg: [s.left, s.top, s.right, s.bottom], viewport: [v.left, v.top, v.right, v.bottom],
+  area: area.clientWidth, widget: root.getBoundingClientRect().width, scroll: area.scrollWidth,
+};
+"""
+
+
+@pytest.mark.parametrize("rankdir", [None, "LR"])
+def test_the_drawing_fits_its_output_in_jupyterlab_at_half_size_or_more(
+    rankdir: str | None, chromium: Any, jupyterlab: Lab
+) -> None:
+    """The explorer of notebook 02's neuron (five labelled leaves, ids shown) in JupyterLab at
+    1280x900: the whole drawing inside the widget's viewport, at no less than half its size,
+    also after `set()` has drawn it again with longer numbers. Drawn LR (wider than the output
+    even at half size), it is scaled below half, but still whole."""
+    needs(graphviz_pure_installed(), "the graphviz-pure command")
+    path = jupyterlab.upload(
+        f"explorer_fit_{rankdir}.ipynb",
+        notebook(
+            "from autograd_core import Value\nimport viz\n"
+            "x1, x2 = Value(2.0, 'x1'), Value(0.0, 'x2')\n"
+            "w1, w2 = Value(-3.0, 'w1'), Value(1.0, 'w2')\n"
+            "b = Value(6.8813735870195432, 'b')\n"
+            "x1w1 = x1 * w1; x1w1.label = 'x1*w1'\nx2w2 = x2 * w2; x2w2.label = 'x2*w2'\n"
+            "n = x1w1 + x2w2 + b; n.label = 'n'\no = n.tanh(); o.label = 'o'\no.backward()\n"
+            f"explorer = viz.explore(o, rankdir={rankdir!r})\nexplorer",
+            # as the notebook goes on: new numbers, some longer, so the drawing grows wider
+            "for bias in (b.data, 10.0, 20.0):\n    explorer.set(b=bias)",
+        ),
+    )
+    driver = chromium
+    run_all(driver, jupyterlab, path)
+    page = panel(driver)
+    from selenium.webdriver.common.by import By
+
+    root = wait_until(
+        lambda: page.find_elements(By.CSS_SELECTOR, ".viz-explorer .viz-canvas svg"),
+        30,
+        "the explorer's drawing",
+    )[0].find_element(By.XPATH, "ancestor::div[contains(@class, 'viz-explorer')]")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", root)
+    wait_until(lambda: root.get_attribute("data-zoom"), 10, "the drawing to be fitted")
+    fit = driver.execute_script(FIT, root)
+    left, top, right, bottom = fit["svg"]
+    v_left, v_top, v_right, v_bottom = fit["viewport"]
+    if rankdir is None:  # the default: the orientation that draw_dot's rule picks
+        assert fit["scale"] >= 0.5, f"drawn at {fit['scale']:.0%} of its size: {fit}"
+    assert fit["widget"] <= fit["area"] + 1 and fit["scroll"] <= fit["area"] + 1, fit
+    clipped = left < v_left - 1 or right > v_right + 1 or top < v_top - 1 or bottom > v_bottom + 1
+    assert not clipped, f"the drawing is cut off by the viewport: {fit}"

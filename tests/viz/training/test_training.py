@@ -157,7 +157,7 @@ def test_a_fit_in_a_real_kernel_updates_the_widget_while_it_runs(kernel: Kernel)
     assert [f["epoch"] for _, f in frames] == list(range(1, EPOCHS + 1))
     # every one was sent while fit was running, not after the cell
     assert all(result["start"] <= sent <= result["end"] for sent, _ in frames)
-    assert len(frames[-1][1]["grid"]) == 40 * 40
+    assert len(frames[-1][1]["grid"]) == 60 * 60  # the default grid
     assert [s for _, s in updates(kernel, comm_id, "status")] == ["training", "done"]
     curves = updates(kernel, comm_id, "curves")[-1][1]
     assert len(curves["loss"]) == EPOCHS and len(curves["accuracy"]) == EPOCHS
@@ -404,6 +404,13 @@ def test_the_gif_has_one_frame_per_recorded_epoch_and_the_png_shows_the_last(tmp
     tint = np.round(255 - 0.3 * (255 - color))
     pixel = final[28 + int(0.97 * BOX), 10 + int(0.03 * BOX)]
     assert np.abs(pixel - tint).max() <= 1
+    # the layers panel under the boundary plot: a gradient-norm bar per layer, in the page's blue
+    from viz.training.image import LAYERS_AT
+
+    x0, y0 = LAYERS_AT
+    panel = final[y0 : y0 + 22 + 18 * 2, x0 + 76 : x0 + 150]
+    bars = np.all(np.abs(panel.astype(int) - [107, 174, 214]) <= 2, axis=-1)
+    assert bars.any(axis=1).reshape(-1).sum() >= 2 * 10  # two bars (layers), ~12 px tall each
 
 
 def test_saving_images_without_pillow_names_the_extra_to_install(tmp_path, monkeypatch):
@@ -462,10 +469,27 @@ def test_the_saved_page_replays_the_run_from_file_in_chromium(chromium, tmp_path
 
     chromium.get(page.as_uri())
     root = "document.querySelector('.tv-root')"
-    wait_until(lambda: chromium.execute_script(f"return {root} && {root}.dataset.epoch === '0'"),
-               10, "the page to show epoch 0")  # fmt: skip
-    first, first_shot = canvases(chromium), chromium.get_screenshot_as_png()
+    # it opens on the trained model: the last recorded epoch, every epoch's point drawn
+    wait_until(lambda: chromium.execute_script(f"return {root} && {root}.dataset.epoch === '12'"),
+               10, "the page to open on the last epoch")  # fmt: skip
     last = len(view.recorded_epochs) - 1
+    assert chromium.execute_script("return document.querySelector('.tv-scrub').value") == str(last)
+    drawn = chromium.execute_script(
+        "return ['.tv-loss', '.tv-acc'].map(s => document.querySelector(s).dataset.points);"
+    )
+    assert drawn == [str(2 * 12), str(2 * 12)]  # train and validation, epochs 1 to 12
+    final, final_shot = canvases(chromium), chromium.get_screenshot_as_png()
+    chromium.execute_script(
+        "var s = document.querySelector('.tv-scrub'); s.value = 0;"
+        "s.dispatchEvent(new Event('input'));"
+    )
+    wait_until(lambda: chromium.execute_script(f"return {root}.dataset.epoch === '0'"), 10,
+               "the scrubber to show epoch 0")  # fmt: skip
+    first, first_shot = canvases(chromium), chromium.get_screenshot_as_png()
+    assert first_shot != final_shot
+    assert first[0] != final[0]  # the decision boundary moved
+    assert first[1] != final[1]  # the loss curve is drawn up to the frame's epoch
+    # play from the end starts over at epoch 0 and runs to the end by itself
     chromium.execute_script(
         "var s = document.querySelector('.tv-scrub'); s.value = arguments[0];"
         "s.dispatchEvent(new Event('input'));",
@@ -473,16 +497,15 @@ def test_the_saved_page_replays_the_run_from_file_in_chromium(chromium, tmp_path
     )
     wait_until(lambda: chromium.execute_script(f"return {root}.dataset.epoch === '12'"), 10,
                "the scrubber to show the last epoch")  # fmt: skip
-    final, final_shot = canvases(chromium), chromium.get_screenshot_as_png()
-    assert first_shot != final_shot
-    assert first[0] != final[0]  # the decision boundary moved
-    assert first[1] != final[1]  # the loss curve is drawn up to the frame's epoch
-    # play runs from the start to the end by itself
-    chromium.execute_script("var s = document.querySelector('.tv-scrub'); s.value = 0;"
-                            "s.dispatchEvent(new Event('input'));")  # fmt: skip
+    chromium.execute_script(  # note every epoch shown from now on
+        f"window.shown = []; new MutationObserver(() => window.shown.push({root}.dataset.epoch))"
+        f".observe({root}, {{attributes: true, attributeFilter: ['data-epoch']}});"
+    )
     chromium.find_element("css selector", ".tv-play").click()
     wait_until(lambda: chromium.execute_script(f"return {root}.dataset.epoch === '12'"), 20,
                "play to reach the last epoch")  # fmt: skip
+    shown = chromium.execute_script("return window.shown;")
+    assert shown[0] == "0" and shown[-1] == "12", shown
     errors = [e for e in chromium.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
 

@@ -1,5 +1,6 @@
 // Pan and zoom a drawing: the wheel zooms at the pointer (shift+wheel pans sideways), a drag pans,
-// buttons and keys zoom about the centre, and "fit" shows the whole width. The step-through page
+// buttons and keys zoom about the centre, and "fit" shows the whole width (with `whole`, the whole
+// drawing: no wider than the viewport, no taller than its maximum height). The step-through page
 // and the explorer both use it. The root holds .viz-viewport > .viz-canvas > svg.
 
 /** The zoom buttons, for the top right corner of the viewport. */
@@ -12,15 +13,18 @@ export const ZOOM_BUTTONS = `<div class="viz-zoom">
 </div>`;
 
 /**
- * Wire up pan and zoom inside `root`; `maxHeight()` bounds the fitted viewport's height.
- * Returns { fit, measure, reveal, zoomAt, key, apply, state }.
+ * Wire up pan and zoom inside `root`; `maxHeight()` bounds the fitted viewport's height, and
+ * with `whole` the fitted drawing's height too (nothing is left below the viewport's edge).
+ * Returns { fit, fitted, measure, reveal, zoomAt, key, apply, state }; `fitted()` says whether
+ * the fitted view is on show (the user has not panned or zoomed since).
  */
-export function panZoom(root, maxHeight) {
+export function panZoom(root, maxHeight, whole = false) {
   const viewport = root.querySelector(".viz-viewport");
   const canvas = root.querySelector(".viz-canvas");
   const level = root.querySelector("[data-viz=zoom-level]");
   const state = { s: 1, x: 0, y: 0, w: 0, h: 0 };
-  let fitted = false; // showing the fitted view: refit when the viewport's width changes
+  let fitted = true; // showing the fitted view (until the user pans or zooms): refit when the
+  // viewport's width changes, also before the first fit (a widget drawn before it is laid out)
   let width = 0;
   let drag = null;
 
@@ -65,7 +69,11 @@ export function panZoom(root, maxHeight) {
       return;
     }
     const vw = viewport.clientWidth || 800;
+    width = viewport.clientWidth; // a later change of width refits (see the ResizeObserver)
     state.s = Math.min(1, vw / state.w);
+    if (whole) {
+      state.s = Math.min(state.s, (maxHeight() - 4) / state.h);
+    }
     const height = Math.min(state.h * state.s + 4, maxHeight());
     viewport.style.height = `${Math.max(120, height)}px`;
     state.x = Math.max(0, (vw - state.w * state.s) / 2);
@@ -174,5 +182,5 @@ export function panZoom(root, maxHeight) {
   for (const [name, action] of Object.entries(buttons)) {
     root.querySelector(`[data-viz=${name}]`)?.addEventListener("click", action);
   }
-  return { fit, measure, reveal, zoomAt, key, apply, state };
+  return { fit, fitted: () => fitted, measure, reveal, zoomAt, key, apply, state };
 }

@@ -96,7 +96,7 @@ function render({ model, el }) {
   el.appendChild(root);
   const part = (name) => root.querySelector(`[data-viz=${name}]`);
   const canvas = root.querySelector(".viz-canvas");
-  const panzoom = panZoom(root, () => 520);
+  const panzoom = panZoom(root, () => 560, true); // the whole drawing fits the widget
   const steps = stepper(root, panzoom, 900);
   const inputs = sender(model);
   const stepping = part("stepping");
@@ -128,12 +128,16 @@ function render({ model, el }) {
 
   function draw() {
     const svg = model.get("svg");
-    const keep = drawn ? { ...panzoom.state } : null;
+    // a view the user panned or zoomed stays; a fitted one is fitted to the new drawing, which
+    // may be wider (longer numbers) than the last
+    const keep = drawn && !panzoom.fitted() ? { ...panzoom.state } : null;
     canvas.innerHTML = svg;
     if (!svg) {
       return;
     }
-    if (keep) {
+    if (drawn && !keep) {
+      panzoom.fit();
+    } else if (keep) {
       panzoom.measure();
       Object.assign(panzoom.state, { s: keep.s, x: keep.x, y: keep.y });
       panzoom.apply();

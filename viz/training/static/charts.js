@@ -68,11 +68,14 @@ function rgb(hex) {
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
-/** `hex` mixed with white: `a` = 1 is the colour itself, 0 is white. */
+/** `hex` mixed with white as [r, g, b]: `a` = 1 is the colour itself, 0 is white. */
+function tintRgb(hex, a) {
+  return rgb(hex).map((v) => Math.round(255 - a * (255 - v)));
+}
+
+/** `hex` mixed with white, as a CSS colour. */
 function tint(hex, a) {
-  return `rgb(${rgb(hex)
-    .map((v) => Math.round(255 - a * (255 - v)))
-    .join(",")})`;
+  return `rgb(${tintRgb(hex, a).join(",")})`;
 }
 
 function formatNumber(v) {
@@ -88,21 +91,62 @@ function clear(g, w, h) {
   g.fillRect(0, 0, w, h);
 }
 
-/** The predicted class per grid cell, then the first `count` data points on top. */
+/**
+ * Each class's share of the grid cells around (u, v) (cell units, bilinear, edges clamped): the
+ * class with the largest share owns the point, so the boundary runs smoothly between cell
+ * centres instead of along the cells' edges. Returns the winning class (-1: none of them).
+ */
+function classAt(grid, n, u, v) {
+  const clamp = (t) => Math.max(0, Math.min(n - 1, t));
+  const k0 = clamp(Math.floor(u));
+  const r0 = clamp(Math.floor(v));
+  const k1 = clamp(k0 + 1);
+  const r1 = clamp(r0 + 1);
+  const fu = Math.max(0, Math.min(1, u - k0));
+  const fv = Math.max(0, Math.min(1, v - r0));
+  const share = new Map();
+  const add = (r, k, w) => {
+    const cls = grid[r * n + k];
+    share.set(cls, (share.get(cls) || 0) + w);
+  };
+  add(r0, k0, (1 - fu) * (1 - fv));
+  add(r0, k1, fu * (1 - fv));
+  add(r1, k0, (1 - fu) * fv);
+  add(r1, k1, fu * fv);
+  let best = -1;
+  let most = -1;
+  for (const [cls, w] of share) {
+    if (w > most || (w === most && cls < best)) {
+      best = cls;
+      most = w;
+    }
+  }
+  return best;
+}
+
+/**
+ * The predicted class per grid cell, interpolated between the cell centres for every pixel (as
+ * TensorFlow Playground draws its boundary: smooth, not a staircase of squares), then the first
+ * `count` data points on top.
+ */
 function drawBoundary(c, spec, frame, count) {
   const g = c.getContext("2d");
   const n = spec.grid_size;
-  const s = c.width / n;
   const e = spec.extent;
   clear(g, c.width, c.height);
   if (frame?.grid) {
-    for (let r = 0; r < n; r++) {
-      for (let k = 0; k < n; k++) {
-        const cls = frame.grid[r * n + k];
-        g.fillStyle = cls < 0 ? "#eee" : tint(spec.colors[cls % spec.colors.length], 0.3);
-        g.fillRect(Math.floor(k * s), Math.floor(r * s), Math.ceil(s) + 1, Math.ceil(s) + 1);
+    const pixels = g.createImageData(c.width, c.height);
+    const tints = spec.colors.map((hex) => tintRgb(hex, 0.3));
+    for (let y = 0; y < c.height; y++) {
+      for (let x = 0; x < c.width; x++) {
+        const u = ((x + 0.5) * n) / c.width - 0.5;
+        const v = ((y + 0.5) * n) / c.height - 0.5;
+        const cls = classAt(frame.grid, n, u, v);
+        const [r, gr, b] = cls < 0 ? [238, 238, 238] : tints[cls % tints.length];
+        pixels.data.set([r, gr, b, 255], 4 * (y * c.width + x));
       }
     }
+    g.putImageData(pixels, 0, 0);
   }
   for (let i = 0; i < Math.min(count, spec.points.length); i++) {
     const [px, py] = spec.points[i];
@@ -119,8 +163,9 @@ function drawBoundary(c, spec, frame, count) {
   }
 }
 
-/** The axes of a chart from 0 to `top` over `n` epochs; returns the x and y scales. */
-function axes(g, box, top, n) {
+/** The axes of a chart from 0 to `top` over `n` epochs, labelled: `unit` names the y axis and
+ * `percent` writes its ticks as percentages. Returns the x and y scales. */
+function axes(g, box, top, n, unit, percent) {
   const { W, H, L, R, T, B } = box;
   g.strokeStyle = "#999";
   g.lineWidth = 1;
@@ -132,23 +177,34 @@ function axes(g, box, top, n) {
   g.fillStyle = "#555";
   g.font = `10px ${FONT}`;
   g.textAlign = "right";
-  g.fillText(formatNumber(top), L - 3, T + 4);
-  g.fillText("0", L - 3, H - B);
+  g.fillText(percent ? `${Math.round(top * 100)}%` : formatNumber(top), L - 3, T + 4);
+  g.fillText(percent ? "0%" : "0", L - 3, H - B);
+  g.textAlign = "left";
+  g.fillText("0", L, H - B + 11);
+  g.textAlign = "right";
+  g.fillText(`${n}`, W - R, H - B + 11);
   g.textAlign = "center";
-  g.fillText(`epoch ${n}`, W - R - 22, H - 4);
+  g.fillText("epoch", (L + W - R) / 2, H - 3);
+  g.save();
+  g.translate(10, (T + H - B) / 2);
+  g.rotate(-Math.PI / 2);
+  g.fillText(unit, 0, 0);
+  g.restore();
   return {
     x: (i) => L + ((W - L - R) * i) / n,
     y: (v) => T + (H - T - B) * (1 - v / top),
   };
 }
 
-/** One series' line up to epoch `upto`; returns its last value drawn (or null). */
+/** One series' line up to epoch `upto`; returns its last value drawn (or null) and the number
+ * of points drawn. */
 function line(g, scale, s, upto) {
   g.strokeStyle = s.color;
   g.lineWidth = 1.6;
   g.setLineDash(s.dash ? [4, 3] : []);
   g.beginPath();
   let last = null;
+  let drawn = 0;
   for (let i = 0; i < Math.min(upto, s.values.length); i++) {
     const v = s.values[i];
     if (v === null || !Number.isFinite(v)) {
@@ -160,16 +216,20 @@ function line(g, scale, s, upto) {
       g.lineTo(scale.x(i + 1), scale.y(v));
     }
     last = v;
+    drawn += 1;
   }
   g.stroke();
   g.setLineDash([]);
-  return last;
+  return { last, drawn };
 }
 
-/** Line charts of `series` up to epoch `upto` of `total`; the y axis ends at `fixed` if set. */
-function drawChart(c, title, series, upto, total, fixed) {
+/**
+ * Line charts of `series` up to epoch `upto` of `total`, the y axis named `unit`; it ends at
+ * `fixed` if set (a share: ticks in %). The canvas's data-points says how many points are drawn.
+ */
+function drawChart(c, title, unit, series, upto, total, fixed) {
   const g = c.getContext("2d");
-  const box = { W: c.width, H: c.height, L: 44, R: 8, T: 16, B: 18 };
+  const box = { W: c.width, H: c.height, L: 50, R: 8, T: 16, B: 26 };
   clear(g, box.W, box.H);
   let top = fixed || 0;
   for (const s of series) {
@@ -183,11 +243,16 @@ function drawChart(c, title, series, upto, total, fixed) {
     top = top > 0 ? top * 1.05 : 1;
   }
   const n = Math.max(total, 1);
-  const scale = axes(g, box, top, n);
+  const scale = axes(g, box, top, n, unit, Boolean(fixed));
   let text = title;
+  let points = 0;
   for (const s of series) {
-    text += `   ${s.name} ${formatNumber(line(g, scale, s, upto))}`;
+    const { last, drawn } = line(g, scale, s, upto);
+    const shown = fixed && last !== null ? `${formatNumber(100 * last)}%` : formatNumber(last);
+    text += `   ${s.name} ${shown}`;
+    points += drawn;
   }
+  c.dataset.points = String(points);
   g.fillStyle = "#222";
   g.textAlign = "left";
   g.font = `11px ${FONT}`;
@@ -289,13 +354,14 @@ export function draw(ui, spec, curves, frame, status) {
     { name: "train", values: curves.loss, color: "#1f77b4" },
     { name: "validation", values: curves.val_loss, color: "#ff7f0e", dash: true },
   ]);
-  drawChart(ui.loss, "loss", loss, upto, total, 0);
+  drawChart(ui.loss, "loss", "loss", loss, upto, total, 0);
   const acc = measured([
     { name: "train", values: curves.accuracy, color: "#1f77b4" },
     { name: "validation", values: curves.val_accuracy, color: "#ff7f0e", dash: true },
   ]);
   const none = !acc.length && curves.loss.length > 0;
-  drawChart(ui.acc, none ? "accuracy (none: a regression loss)" : "accuracy", acc, upto, total, 1);
+  const title = none ? "accuracy (none: a regression loss)" : "accuracy";
+  drawChart(ui.acc, title, "accuracy (%)", acc, upto, total, 1);
   drawLayers(ui.layers, spec, frame);
   drawWeights(ui.weights, frame);
   const epoch = frame ? frame.epoch : 0;

@@ -1,5 +1,7 @@
 // The replay page of a recorded training run (TrainingView.save("run.html")): a scrubber and a
-// play button (keys: ← → and space) step through the epochs in the page's JSON data block.
+// play button (keys: ← → and space) step through the epochs in the page's JSON data block. It
+// opens on the trained model (the last recorded epoch, charts full); play from there starts over
+// at epoch 0.
 import { build, draw } from "./charts.js";
 
 const data = JSON.parse(document.getElementById("tv-data").textContent);
@@ -27,7 +29,7 @@ function play() {
     return;
   }
   if (k >= frames.length - 1) {
-    show(0);
+    show(0); // from the end: start over
   }
   ui.play.textContent = "\u2016 pause";
   timer = setInterval(() => {
@@ -56,4 +58,4 @@ document.addEventListener("keydown", (ev) => {
     play();
   }
 });
-show(0);
+show(frames.length - 1);
