@@ -206,7 +206,7 @@ def test_api_reference_comes_from_the_docstrings(site: Path) -> None:
         assert " ".join(first_line.split()[:6]) in " ".join(page.split()), module.__name__
         ids = set(re.findall(r'id="([^"]+)"', page))
         public = [n for n in module.__all__ if not n.startswith("_") and not n.isupper()]
-        missing = [  # a name may be documented where it is defined (viz.render.render)
+        missing = [  # a name may be documented where it is defined (viz.files.render)
             n
             for n in public
             if not any(i == f"{module.__name__}.{n}" or i.startswith(f"{module.__name__}.")

@@ -98,3 +98,46 @@ def test_importing_the_engine_loads_no_numpy_and_compile_loads_on_first_use() ->
 def test_the_core_reads_in_one_sitting() -> None:
     lines = sum(len(p.read_text().splitlines()) for p in (ROOT / "autograd_core").glob("*.py"))
     assert lines <= 800, f"autograd_core/*.py is {lines} lines"
+
+
+VIZ_ROOMS = {  # room -> the rooms it may import; views read the graph model, nothing reaches back
+    "graph": set(),
+    "drawing": {"graph"},
+    "jupyter": {"graph", "drawing"},  # show() draws
+    "explain": {"graph", "drawing", "jupyter"},
+    "explorer": {"graph", "drawing", "explain", "jupyter"},
+    "training": {"jupyter"},
+    "files": {"graph", "drawing", "explain"},
+    "cli": {"graph", "drawing", "files"},
+    "__main__": {"cli"},
+}
+
+
+def _viz_room(parts: tuple[str, ...]) -> str:
+    """The room of a module inside viz, from its path parts below viz/ ('graph', 'cli', ...)."""
+    return parts[0].removesuffix(".py")
+
+
+def test_viz_rooms_import_one_way() -> None:
+    viz = ROOT / "viz"
+    bad = []
+    for path in python_files("viz"):
+        parts = path.relative_to(viz).parts
+        if parts == ("__init__.py",):
+            continue  # the package's front door gathers every room's public names
+        room = _viz_room(parts)
+        assert room in VIZ_ROOMS, f"viz/{'/'.join(parts)}: add its room to VIZ_ROOMS"
+        package = parts[:-1] if len(parts) > 1 else ()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or node.level == 0:
+                continue
+            base = package[: len(package) - (node.level - 1)]
+            target = (*base, *(node.module or "").split(".")) if node.module else base
+            if not target:  # `from .. import x`: x is a room
+                targets = [a.name for a in node.names]
+            else:
+                targets = [_viz_room(target)]
+            for other in targets:
+                if other != room and other not in VIZ_ROOMS[room]:
+                    bad.append(f"viz/{'/'.join(parts)}:{node.lineno}: {room} imports {other}")
+    assert not bad, "viz's rooms import against the flow:\n" + "\n".join(bad)

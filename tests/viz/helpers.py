@@ -35,6 +35,6 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def graphviz_pure_installed() -> bool:
-    from viz.renderer import _find_pure
+    from viz.drawing.layout_program import _find_pure
 
     return _find_pure() is not None
