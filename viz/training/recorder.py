@@ -133,7 +133,7 @@ class Recorder:
         return Snapshot(self.epoch, np.asarray(data, dtype=float), np.asarray(grad, dtype=float), n)
 
     def spec(self, controls: bool = False) -> dict[str, Any]:
-        """What every picture shares (see `viz.training.assets`); `controls`: the live view
+        """What every picture shares (see static/charts.js); `controls`: the live view
         shows its buttons."""
         return {
             **self.data.spec(),
