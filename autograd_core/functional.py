@@ -6,15 +6,18 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
-from .context import no_grad
-from .value import Value, _as_value, _identity, _number, gradients
+from . import ops
+from .context import enable_grad, no_grad
+from .value import Value, _as_value, _number, apply, gradients
 
 
 def value_and_grad(
     f: Callable[..., Value | float], argnums: int | Sequence[int] = 0
 ) -> Callable[..., tuple[Value, Any]]:
     """A function giving `(f(*args), df/d args[argnums])`, both Values (so the derivative can be
-    differentiated again; a tuple `argnums` gives a tuple). No `.grad` is touched.
+    differentiated again; a tuple `argnums` gives a tuple). No `.grad` is touched. It is a
+    function of its inputs: f runs recorded even under `no_grad()`, or there would be no graph
+    to differentiate (and `gradcheck(grad(f), x)`, which moves x under no_grad, would fail).
 
     >>> y, dy = value_and_grad(lambda x: x * x * x)(2.0); y.data, dy.data
     (8.0, 12.0)
@@ -23,18 +26,23 @@ def value_and_grad(
 
     def wrapped(*args: Value | float) -> tuple[Value, Value | tuple[Value, ...]]:
         inputs: list[Any] = list(args)
-        for i in positions:
-            if not -len(inputs) <= i < len(inputs):
-                raise IndexError(f"argnums {i} is out of range for {len(inputs)} arguments")
-            x = inputs[i]
-            # A fresh node per call: the derivative flows to it, and through it to any outer x.
-            inputs[i] = _identity(x) if isinstance(x, Value) else Value(x)
-        root = _root(f(*inputs))
-        grads = gradients(root, create_graph=True)
-        found = tuple(grads.get(inputs[i]) or Value(0.0) for i in positions)
+        with enable_grad():
+            for i in positions:
+                if not -len(inputs) <= i < len(inputs):
+                    raise IndexError(f"argnums {i} is out of range for {len(inputs)} arguments")
+                x = inputs[i]
+                # A fresh node per call: the derivative flows to it, and through it to any outer x.
+                inputs[i] = apply(ops.IDENTITY, x) if isinstance(x, Value) else Value(x)
+            root = _root(f(*inputs))
+            grads = gradients(root, create_graph=True)
+        found = tuple(_or_zero(grads.get(inputs[i])) for i in positions)
         return root, found[0] if isinstance(argnums, int) else found
 
     return wrapped
+
+
+def _or_zero(gradient: Value | None) -> Value:
+    return Value(0.0) if gradient is None else gradient  # f does not depend on that input
 
 
 @overload
@@ -77,7 +85,8 @@ def gradcheck(
     """
     points = [_number(x, "gradcheck()") for x in inputs]
     leaves = [Value(x) for x in points]
-    grads = gradients(_root(f(*leaves)))
+    with enable_grad():  # the engine's gradient, even when called under no_grad
+        grads = gradients(_root(f(*leaves)))
 
     def moved(i: int, h: float) -> float:  # f, as a number, with input i moved by h
         with no_grad():

@@ -1,45 +1,14 @@
-"""Walking a graph: the one topological order, statistics, zeroing grads. Never recursive."""
+"""Around a graph: its statistics, and zeroing gradients (of a graph, Values, or a model)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple, Protocol
 
-if TYPE_CHECKING:
-    from .value import Value
+from .value import Value, topological_order
 
-
-def topological_order(root: Value) -> list[Value]:
-    """Every node `root` depends on, parents before children, `root` last. Depth first with a
-    stack (a million ops deep is fine), marking seen nodes with a token in a slot (not a set):
-    two threads must not walk one graph at once.
-
-    >>> from autograd_core import Value
-    >>> x = Value(2.0, label="x"); [str(n.op or n.label) for n in topological_order((x * x).exp())]
-    ['x', '*', 'exp']
-    """
-    token = object()
-    root._visit = token
-    order: list[Value] = []
-    stack = [root]  # always a path: each entry is a parent of the one below it
-    while stack:
-        node = stack[-1]
-        a = node._a
-        if a is not None and a._visit is not token:
-            a._visit = token
-            if a._a is not None:
-                stack.append(a)
-                continue
-            order.append(a)  # a leaf is done as soon as it is seen
-        b = node._b
-        if b is not None and b._visit is not token:
-            b._visit = token
-            if b._a is not None:
-                stack.append(b)
-                continue
-            order.append(b)
-        order.append(stack.pop())  # both parents are done
-    return order
+__all__ = ["GraphStats", "graph_stats", "topological_order", "zero_grad"]
 
 
 class GraphStats(NamedTuple):
@@ -56,7 +25,6 @@ class GraphStats(NamedTuple):
 
 def graph_stats(root: Value) -> GraphStats:
     """`GraphStats` of the graph under `root`.
-    >>> from autograd_core import Value
     >>> x = Value(2.0); graph_stats(x * x + x)
     GraphStats(nodes=3, edges=4, leaves=1, ops={'*': 1, '+': 1})
     """
@@ -66,11 +34,41 @@ def graph_stats(root: Value) -> GraphStats:
     return GraphStats(len(order), sum(len(node.parents) for node in order), leaves, dict(ops))
 
 
-def zero_grad(root: Value) -> None:
-    """Set `.grad = 0.0` on every node of the graph, leaves included.
-    >>> from autograd_core import Value
+class HasParameters(Protocol):
+    """A model: anything with `parameters()` (nn's modules, or your own)."""
+
+    def parameters(self) -> Iterable[Value]: ...
+
+
+def zero_grad(target: Value | Iterable[Value] | HasParameters) -> None:
+    """Set `.grad = 0.0` on every node of the graph under a Value (leaves included), of each
+    Value of an iterable (`model.parameters()`), or on a model's parameters.
+
     >>> x = Value(2.0); y = x * x; y.backward(); zero_grad(y); x.grad
     0.0
     """
-    for node in topological_order(root):
-        node.grad = 0.0
+    roots = _roots(target)
+    for root in roots:
+        for node in topological_order(root):
+            node.grad = 0.0
+
+
+def _roots(target: object) -> list[Value]:
+    """Every Value `zero_grad` was given, checked before any is changed."""
+    if isinstance(target, Value):
+        return [target]
+    parameters = getattr(target, "parameters", None)
+    items: Any = parameters() if callable(parameters) else target
+    try:
+        roots: list[object] = [target] if isinstance(items, str | bytes) else list(items)
+    except TypeError:
+        roots = [target]  # not iterable: refused below, naming it
+    values = [root for root in roots if isinstance(root, Value)]
+    if len(values) < len(roots):
+        i, bad = next((i, root) for i, root in enumerate(roots) if not isinstance(root, Value))
+        where = "" if bad is target else f" (item {i} is {type(bad).__name__}: {bad!r:.60})"
+        raise TypeError(
+            "zero_grad() needs a Value, an iterable of Values or a model with parameters(), "
+            f"got {type(target).__name__}{where}; a model also has model.zero_grad()"
+        )
+    return values

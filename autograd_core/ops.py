@@ -27,7 +27,8 @@ class Op:
     floats, `rule` its local derivatives over a namespace `m`, `batch(xp, *arrays)` the op on a
     batch of arrays of the Array API namespace `xp`, and `raises` whether the float form can raise
     on finite inputs (then a batch's non-finite results are checked against it). `infix` is the
-    operator code writes (`x / y`), `n` the number baked into `x ** n` (the `power` family).
+    operator code writes (`x / y`), `n` the number baked into `x ** n` (a family of rows, one
+    per exponent: `power(n)`, `ieee_power(n)`).
 
     >>> OPS["mul"].value(2.0, 3.0), OPS["mul"].rule(FLOAT, 6.0, 2.0, 3.0)
     (6.0, (3.0, 2.0))
@@ -55,8 +56,8 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.symbol!r})"
 
-    def __reduce__(self) -> tuple[Any, ...]:  # pickled by name: rows hold lambdas
-        return (power, (self.n,)) if self.n is not None else (row, (self.name,))
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled by name (rows hold lambdas): the
+        return (row, (self.name,) if self.n is None else (self.name, self.n))  # same row back
 
 
 def _ieee(fn: Callable[[float], float]) -> Callable[[float], float]:
@@ -73,8 +74,9 @@ def _ieee(fn: Callable[[float], float]) -> Callable[[float], float]:
     return ieee
 
 
-def _pow(x: float, n: float) -> float:
-    """x ** n, with inf where the float operator raises (0 ** -1, overflow), nan for complex."""
+def _ieee_pow(x: float, n: float) -> float:
+    """x ** n as IEEE 754's pow: inf where Python's operator raises (0 ** -1, overflow), nan
+    for a complex result. The namespaces' `pow`, and the rows create-graph passes record."""
     try:
         out = x**n
     except (ZeroDivisionError, OverflowError):
@@ -90,17 +92,25 @@ def _sigmoid(a: float) -> float:
     return e / (1.0 + e)
 
 
-MATH = ("exp", "log", "sin", "cos", "tanh", "sigmoid", "pow", "step", "sign")  # every `m` has these
+MATH = ("pow", "log", "sin", "cos", "sigmoid", "step", "sign")
+"""The names the rules call on `m`, which every namespace has (a test runs the rules to check)."""
 
 
 class FLOAT:
-    """The namespace `m` on floats."""
+    """The namespace `m` on floats: IEEE results (inf, nan), never an error."""
 
-    exp, log, sin, cos = _ieee(math.exp), _ieee(math.log), _ieee(math.sin), _ieee(math.cos)
-    tanh, sigmoid, pow = staticmethod(math.tanh), staticmethod(_sigmoid), staticmethod(_pow)
+    pow, log, sin, cos = staticmethod(_ieee_pow), _ieee(math.log), _ieee(math.sin), _ieee(math.cos)
+    sigmoid = staticmethod(_sigmoid)
 
-    step = staticmethod(lambda a: 1.0 if a > 0 else 0.0)  # relu's slope, a constant
-    sign = staticmethod(lambda a: 1.0 if a > 0 else -1.0 if a < 0 else 0.0)
+    @staticmethod
+    def step(a: float) -> float:
+        """relu's slope: 1 above 0, else 0 (a constant: its own derivative is 0)."""
+        return 1.0 if a > 0 else 0.0
+
+    @staticmethod
+    def sign(a: float) -> float:
+        """abs's slope: -1, 0 or 1 (a constant)."""
+        return 1.0 if a > 0 else -1.0 if a < 0 else 0.0
 
 
 def _checked(name: str, fn: Callable[[float], float], need: str = "", ok: Any = None) -> Any:
@@ -125,13 +135,8 @@ def _divide(a: float, b: float) -> float:
     return a / b
 
 
-def _power_value(a: float, n: float, positive: bool = False) -> float:
-    """a ** n; `positive` for x ** y with a Value y, whose derivative d/dy is out * log(x)."""
-    if positive and -math.inf < a <= 0:
-        raise ValueError(
-            f"x ** y with a Value exponent needs a positive base (d/dy is log(x)), got {a!r}; "
-            "use a plain number exponent for other bases"
-        )
+def _power(a: float, n: float) -> float:
+    """a ** n, or the error that names the op and the numbers (x ** n and x ** y)."""
     if a == 0 and n < 0:
         raise ZeroDivisionError(f"0.0 ** {n!r} divides by zero")
     if -math.inf < a < 0 and not float(n).is_integer():
@@ -140,6 +145,16 @@ def _power_value(a: float, n: float, positive: bool = False) -> float:
         return float(a**n)
     except OverflowError:
         raise OverflowError(f"{a!r} ** {n!r} overflows a float") from None
+
+
+def _pow(a: float, b: float) -> float:
+    """x ** y with a Value exponent y: its derivative d/dy is out * log(x), so x > 0."""
+    if -math.inf < a <= 0:
+        raise ValueError(
+            f"x ** y with a Value exponent needs a positive base (d/dy is log(x)), got {a!r}; "
+            "use a plain number exponent for other bases"
+        )
+    return _power(a, b)
 
 
 def _batch_sigmoid(xp: Any, a: Any) -> Any:
@@ -158,6 +173,17 @@ _log = _checked("log", math.log, "a positive input", lambda a: a > 0)
 _log1p = _checked("log1p", math.log1p, "an input above -1", lambda a: a > -1)
 _sqrt = _checked("sqrt", math.sqrt, "a non-negative input", lambda a: a >= 0)
 
+
+def _pow_rule(m: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    """d(a ** b)/da and d(a ** b)/db."""
+    return b * m.pow(a, b - 1), out * m.log(a)
+
+
+def _power_rule(n: float) -> Rule:
+    """d(a ** n)/da for a fixed n; (x ** 0)' is 0, even at 0."""
+    return lambda m, out, a: (n * m.pow(a, n - 1) if n else 0.0,)
+
+
 # operator.add and friends are a + b etc. in C: the hottest rows skip a Python call.
 # fmt: off
 ADD = Op("add", 2, operator.add, lambda m, out, a, b: (1.0, 1.0),
@@ -168,10 +194,13 @@ MUL = Op("mul", 2, operator.mul, lambda m, out, a, b: (b, a),
          lambda xp, a, b: a * b, infix="*")
 DIV = Op("div", 2, _divide, lambda m, out, a, b: (1 / b, -out / b),
          lambda xp, a, b: a / b, raises=True, infix="/")
-# x ** y needs x > 0 (d/dy is log x): other bases become nan in a batch, which the check reports.
-POW = Op("pow_value", 2, lambda a, b: _power_value(a, b, positive=True),
-         lambda m, out, a, b: (b * m.pow(a, b - 1), out * m.log(a)),
-         lambda xp, a, b: xp.pow(xp.where(a > 0, a, xp.nan), b), raises=True, infix="**")
+# x ** y needs x > 0 (d/dy is log x): other finite bases become nan in a batch, which the check
+# reports.
+POW = Op("pow", 2, _pow, _pow_rule,
+         lambda xp, a, b: xp.pow(xp.where((a <= 0) & (a > -xp.inf), xp.nan, a), b),
+         raises=True, infix="**")
+# The same with IEEE's inf and nan for errors: what `m.pow` records in a create-graph pass.
+IEEE_POW = Op("ieee_pow", 2, _ieee_pow, _pow_rule, lambda xp, a, b: xp.pow(a, b), infix="**")
 NEG = Op("neg", 1, operator.neg, lambda m, out, a: (-1.0,), lambda xp, a: -a)
 IDENTITY = Op("id", 1, lambda a: a, lambda m, out, a: (1.0,), lambda xp, a: a + 0.0)
 EXP = Op("exp", 1, _exp, lambda m, out, a: (out,), lambda xp, a: xp.exp(a), raises=True)
@@ -182,7 +211,7 @@ RELU = Op("relu", 1, lambda a: 0.0 if a <= 0 else a, lambda m, out, a: (m.step(a
           lambda xp, a: xp.maximum(a, 0.0) + 0.0)  # + 0.0: relu(-0.0) is 0.0, as on floats
 SIN = Op("sin", 1, FLOAT.sin, lambda m, out, a: (m.cos(a),), lambda xp, a: xp.sin(a))
 COS = Op("cos", 1, FLOAT.cos, lambda m, out, a: (-m.sin(a),), lambda xp, a: xp.cos(a))
-SQRT = Op("sqrt", 1, _sqrt, lambda m, out, a: (0.5 * m.pow(out, -1),),
+SQRT = Op("sqrt", 1, _sqrt, lambda m, out, a: (0.5 * m.pow(a, -0.5),),  # +inf at 0 and -0
           lambda xp, a: xp.sqrt(a), raises=True)
 ABS = Op("abs", 1, abs, lambda m, out, a: (m.sign(a),), lambda xp, a: xp.abs(a))
 SOFTPLUS = Op("softplus", 1, _softplus, lambda m, out, a: (m.sigmoid(a),),
@@ -196,26 +225,52 @@ MAXIMUM = Op("maximum", 2, lambda a, b: a if a >= b or a != a else b,  # NaN win
 
 OPS: dict[str, Op] = {
     op.name: op
-    for op in (ADD, SUB, MUL, DIV, POW, NEG, IDENTITY, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS)
-    + (SQRT, ABS, SOFTPLUS, LOG1P, MAXIMUM)
+    for op in (ADD, SUB, MUL, DIV, POW, IEEE_POW, NEG, IDENTITY, EXP, LOG, TANH, SIGMOID, RELU)
+    + (SIN, COS, SQRT, ABS, SOFTPLUS, LOG1P, MAXIMUM)
 }
-"""Every row above by name; the `power` family (one op per exponent) comes from `power(n)`."""
-
-
-def row(name: str) -> Op:
-    """The table's row called `name` (how a pickled op finds its row again)."""
-    return OPS[name]
+"""Every row above by name. `x ** n` is a family, one row per exponent: `power(n)`."""
 
 
 @lru_cache(maxsize=256)
 def power(n: float) -> Op:
-    """x ** n for a fixed number n: the exponent is part of the op, not an input."""
+    """x ** n for a fixed number n: the exponent is part of the op, not an input.
+
+    >>> power(2).value(3.0), power(2).rule(FLOAT, 9.0, 3.0)
+    (9.0, (6.0,))
+    """
     return Op(
         "power",
         1,
-        lambda a: _power_value(a, n),
-        lambda m, out, a: (n * m.pow(a, n - 1) if n else 0.0,),  # (x ** 0)' is 0, even at 0
+        lambda a: _power(a, n),
+        _power_rule(n),
         lambda xp, a: xp.pow(xp.where((a != 0) | (n >= 0), a, xp.nan), n),
         raises=True,
         n=n,
     )
+
+
+@lru_cache(maxsize=256)
+def ieee_power(n: float) -> Op:
+    """x ** n with IEEE's inf and nan for errors: what `m.pow(x, n)` records in a create-graph
+    pass, so a derivative at an edge (sqrt's at 0 is inf) replays as it was computed.
+
+    >>> ieee_power(-1).value(0.0), power(-1).symbol == ieee_power(-1).symbol
+    (inf, True)
+    """
+    return Op(
+        "ieee_pow", 1, lambda a: _ieee_pow(a, n), _power_rule(n), lambda xp, a: xp.pow(a, n), n=n
+    )
+
+
+FAMILIES: dict[str, Callable[[float], Op]] = {"power": power, "ieee_pow": ieee_power}
+"""The rows made per exponent, by name."""
+
+
+def row(name: str, n: float | None = None) -> Op:
+    """The table's row called `name`; with `n`, that family's row (`row("power", 2)` is
+    `power(2)`). How a pickled op finds its very row again.
+
+    >>> row("mul") is MUL, row("power", 2) is power(2)
+    (True, True)
+    """
+    return OPS[name] if n is None else FAMILIES[name](n)

@@ -13,6 +13,7 @@ from tests.kernel import ROOT
 PACKAGES = ("autograd_core", "nn", "viz")
 FRONT_END = (".js", ".css", ".html")
 IGNORED = (".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache", "output")
+IGNORED += ("node_modules", "site")
 
 
 def test_wheel_contains_every_package_module(tmp_path):
@@ -36,3 +37,5 @@ def test_wheel_contains_every_package_module(tmp_path):
     assert len(front_end) >= 10  # the pages' and widgets' scripts, styles and templates
     assert wanted - shipped == set()
     assert not any(name.startswith(("tests/", "benchmarks/", "examples/")) for name in shipped)
+    licenses = [name for name in shipped if name.rsplit("/", 1)[-1] == "LICENSE"]
+    assert licenses and zipfile.ZipFile(wheel).read(licenses[0]).startswith(b"MIT License")

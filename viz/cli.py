@@ -93,6 +93,7 @@ grammar (anything else is refused, exit status 2, and nothing is evaluated):
 
 output (-o): the extension picks the format:
   .svg .png .jpg      the drawing          .dot .gv  its DOT source
+  .pdf                the drawing for papers (vector; pip install "autograd-core[pdf]")
   .html               a page that steps through the backward pass (open it in a browser)
 
 exit status: 0 ok, 1 math or rendering error (e.g. log(-1)), 2 usage or rejected expression.
@@ -455,7 +456,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             options["show_local_grads"] = args.local_grads
         try:
             path = render(root, args.output, **options)
-        except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as error:
+        except (
+            ImportError,
+            OSError,
+            RuntimeError,
+            ValueError,
+            subprocess.SubprocessError,
+        ) as error:
             return _fail(prog, "error", _render_error(error), 1)
         if not args.quiet:
             print(f"wrote {path}")

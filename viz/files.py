@@ -9,6 +9,7 @@ from typing import Any
 from autograd_core import Value
 
 from .drawing.draw import draw_dot
+from .drawing.pdf import pdf_bytes
 from .explain.page import explain_backward
 from .graph.order import require_value
 
@@ -22,8 +23,10 @@ FORMATS = {
     ".dot": "dot",
     ".gv": "dot",
     ".html": "html",
+    ".pdf": "pdf",
 }
-"""File extensions render() understands. `.html` writes the explain_backward page."""
+"""File extensions render() understands. `.html` writes the explain_backward page, `.pdf` a
+vector PDF (`pip install "autograd-core[pdf]"`)."""
 
 
 def render(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
@@ -34,7 +37,8 @@ def render(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
     ('y.svg', 'y.html')
 
     `.svg`/`.png`/`.jpg` are drawings (options as for `draw_dot`: `dpi=192` or `300` gives a
-    PNG for slides, `theme="dark"` a dark one), `.dot`/`.gv` the DOT source, `.html` the
+    PNG for slides, `theme="dark"` a dark one), `.pdf` one for papers (vector, text selectable;
+    `pip install "autograd-core[pdf]"`), `.dot`/`.gv` the DOT source, `.html` the
     step-by-step backward page (options as for `explain_backward`).
     """
     path = Path(path)
@@ -50,6 +54,8 @@ def render(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
     graph = draw_dot(root, **options)
     if fmt == "dot":
         path.write_text(graph.source, encoding="utf-8")
+    elif fmt == "pdf":
+        path.write_bytes(pdf_bytes(graph))
     else:
         path.write_bytes(graph.pipe(format=fmt))
     return path

@@ -60,7 +60,7 @@ def bundle_js(entry: Path) -> str:
     for module in order[:-1]:
         body = _EXPORT.sub(r"\1 \2", _link(module, index)).rstrip()
         parts.append(
-            f"// --- {module.path.parent.name}/{module.path.name}\n"
+            f"// --- {'/'.join(module.path.parts[-3:])}\n"
             f"const __viz_module_{index[module.path]} = (() => {{\n{body}\n"
             f"return {{ {', '.join(module.exports)} }};\n}})();"
         )

@@ -2,10 +2,13 @@
 
 import asyncio
 import math
+import operator
 import sys
 import threading
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd_core import (
     Value,
@@ -100,29 +103,33 @@ def test_values_hash_by_identity():
     assert d[a] == "a" and d[b] == "b"
 
 
-def test_comparisons_agree_with_the_numbers_as_floats_do():
+def test_a_value_equals_only_itself_even_holding_the_same_number():
+    a, b = Value(1.0), Value(1.0)
+    assert a == a and not a != a
+    assert a != b and not a == b  # two nodes, one number
+    assert a != 1.0 and 1.0 != a and not a == 1.0  # a node is not a number
+    assert b not in [a] and [a, b].index(b) == 1 and [a, b, b].count(b) == 2
+    assert len({a, b}) == 2 and hash(a) != hash(b)  # equal objects, equal hashes: identity both
+    params = [Value(0.0), Value(0.0)]  # two biases that start at 0.0 ...
+    assert params != params[::-1]  # ... a swap is visible
+
+
+def test_orderings_compare_the_numbers_and_never_disagree_with_equality_silently():
     a, b = Value(1.0), Value(2.0)
     assert a < b and b > a and a <= 1.0 and 2 >= a and not a > 1
-    assert max([a, b]) is b and sorted([b, a], key=id) and sorted([b, a])[0] is a
-    for x, y in [
-        (1.0, 1.0),
-        (1.0, 2.0),
-        (2.0, 1.0),
-        (0.0, -0.0),
-        (math.nan, 1.0),
-        (math.nan, math.nan),
-    ]:
+    assert max([a, b]) is b and min([b, a]) is a and sorted([b, a])[0] is a
+    for x, y in [(1.0, 1.0), (1.0, 2.0), (2.0, 1.0), (0.0, -0.0), (math.nan, 1.0)]:
         for left, right in [(Value(x), Value(y)), (Value(x), y), (x, Value(y))]:
-            assert (left == right, left != right) == (x == y, x != y)
             assert (left < right, left <= right, left > right, left >= right) == (
                 x < y,
                 x <= y,
                 x > y,
                 x >= y,
             )
-    assert (Value(1.0) == "1.0") is False and Value(1.0) != None  # noqa: E711
+    c = Value(1.0)
+    assert a <= c <= a and a != c  # documented: two nodes holding one number are not equal
     with pytest.raises(TypeError, match="not supported between"):
-        a < "x"  # noqa: B015
+        operator.lt(a, "x")
 
 
 def test_math_functions_refuse_a_value_instead_of_dropping_the_graph():
@@ -229,3 +236,114 @@ def test_gc_paused_restores_the_collector_and_graphs_are_still_freed():
         assert not gc.isenabled()  # a collector paused before stays paused
     finally:
         gc.enable()
+
+
+# PyTorch habits: each either works as it does there or says what to do instead.
+
+
+def test_grad_none_means_no_gradient_yet_as_in_pytorch():
+    x = Value(2.0)
+    y = x * x
+    y.backward()
+    x.grad = None  # PyTorch's way to zero a gradient
+    assert x.grad == 0.0 and type(x.grad) is float  # .grad stays a number
+    y.backward()
+    assert x.grad == 4.0  # one pass, not two
+    x.grad = 3
+    assert x.grad == 3.0 and type(x.grad) is float
+
+
+@given(st.one_of(st.text(), st.complex_numbers(), st.lists(st.floats(), min_size=1)))
+def test_grad_refuses_anything_but_a_number_or_none(bad):
+    x = Value(1.0)
+    x.grad = 0.5
+    with pytest.raises(TypeError, match=r"Value\.grad needs a real number"):
+        x.grad = bad
+    assert x.grad == 0.5
+
+
+def test_grad_refuses_a_value():
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=r"Value\.grad needs a real number, got Value"):
+        x.grad = Value(2.0)
+
+
+def test_zero_grad_takes_a_graph_values_or_a_model():
+    x, w = Value(1.0), Value(2.0)
+    y = x * w
+    y.backward()
+    zero_grad([x, w])  # the parameters themselves (leaves: their own graphs)
+    assert (x.grad, w.grad, y.grad) == (0.0, 0.0, 1.0)
+
+    class Model:  # duck-typed: anything with parameters()
+        def parameters(self):
+            return [x, w]
+
+    y.backward()
+    zero_grad(Model())
+    assert (x.grad, w.grad) == (0.0, 0.0)
+    y.backward()
+    zero_grad(p for p in (x,))
+    assert (x.grad, w.grad) == (0.0, 1.0)
+    zero_grad(y)  # every node of the graph
+    assert (x.grad, w.grad, y.grad) == (0.0, 0.0, 0.0)
+
+
+def test_zero_grad_of_an_nn_model_and_of_its_parameters():
+    import nn
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    model([1.0, -1.0]).backward()
+    assert any(p.grad != 0.0 for p in model.parameters())
+    zero_grad(model)
+    assert all(p.grad == 0.0 for p in model.parameters())
+    model([1.0, -1.0]).backward()
+    zero_grad(model.parameters())
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+@given(
+    st.one_of(
+        st.integers(),
+        st.floats(),
+        st.none(),
+        st.text(),
+        st.lists(st.one_of(st.floats(), st.text(), st.none()), min_size=1),
+    )
+)
+def test_zero_grad_refuses_anything_else_and_changes_nothing(bad):
+    x = Value(1.0)
+    x.grad = 5.0
+    with pytest.raises(TypeError, match=r"zero_grad\(\) needs a Value.*model\.zero_grad\(\)"):
+        zero_grad([x, bad] if isinstance(bad, list) else bad)
+    assert x.grad == 5.0  # checked before anything is zeroed
+
+
+def test_backward_has_no_create_graph_and_says_what_does():
+    y = Value(2.0) * 3
+    with pytest.raises(TypeError, match=r"gradients\(root, create_graph=True\)"):
+        y.backward(create_graph=True)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        float,
+        int,
+        round,
+        lambda v: round(v, 2),
+        math.floor,
+        math.ceil,
+        math.trunc,
+        math.tanh,
+        bool,
+        operator.index,
+        lambda v: [1, 2][v],
+        lambda v: 1 if v else 0,
+    ],
+    ids=["float", "int", "round", "round2", "floor", "ceil", "trunc", "math.tanh", "bool"]
+    + ["index", "subscript", "if"],
+)
+def test_a_value_is_not_a_number(call):
+    with pytest.raises(TypeError, match=r"x\.tanh\(\).*x\.data"):
+        call(Value(0.0))

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_core import Value, grad, gradients
+from autograd_core import Value, apply, grad, gradients, topological_order
 from tests.conftest import needs
 
 try:
@@ -160,3 +160,97 @@ def test_create_graph_gradients_leave_no_reference_cycles():
     finally:
         if was:
             gc.enable()
+
+
+@pytest.mark.parametrize("zero", [0.0, -0.0])
+def test_sqrt_and_the_half_power_agree_at_either_signed_zero(zero):
+    """A derivative is a function of the number, and -0.0 == 0.0: both spellings give the
+    one-sided derivative inside sqrt's domain, +inf (IEEE's pow(-0.0, -0.5) is +inf)."""
+    spellings = {"sqrt": lambda t: t.sqrt(), "**0.5": lambda t: t**0.5}
+    for name, f in spellings.items():
+        x = Value(zero)
+        f(x).backward()
+        assert x.grad == math.inf, name
+        assert grad(f)(zero).data == math.inf, name
+        assert grad(grad(f))(zero).data == -math.inf, name  # -x ** -1.5 / 4
+    assert math.copysign(1.0, Value(zero).sqrt().data) == math.copysign(1.0, zero)  # IEEE sqrt
+    assert math.copysign(1.0, (Value(zero) ** 0.5).data) == 1.0  # IEEE pow: +0.0
+
+
+def test_sqrt_and_the_half_power_agree_with_pytorch_at_zero():
+    """At +0.0 PyTorch agrees; at -0.0 it computes x ** 0.5 as sqrt (value -0.0, derivative
+    -inf), while IEEE pow gives +0.0: there the engine keeps the number's derivative, +inf."""
+    needs(torch is not None, "torch")
+    for f in (lambda t: t.sqrt(), lambda t: t**0.5):
+        for order in (1, 2):
+            assert nth(f, order)(0.0).data == torch_nth(f, 0.0, order)
+
+
+def power_of(n):
+    return lambda t: t**n
+
+
+UNARY_AT_ZERO = {
+    "exp": Value.exp,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "sin": Value.sin,
+    "cos": Value.cos,
+    "sqrt": Value.sqrt,
+    "abs": Value.abs,
+    "softplus": Value.softplus,
+    "log1p": Value.log1p,
+    "neg": Value.__neg__,
+    **{f"**{n}": power_of(n) for n in (0, 1, 2, 3, 0.5, 1.5, 2.5)},
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_AT_ZERO))
+def test_derivatives_at_zero_do_not_depend_on_its_sign(name):
+    f = UNARY_AT_ZERO[name]
+    for order in (1, 2, 3):
+        at = [nth(f, order)(zero).data for zero in (0.0, -0.0)]
+        assert same(at[0], at[1]), (order, at)
+    for zero in (0.0, -0.0):  # backward's recorded numbers agree with grad's
+        x = Value(zero)
+        f(x).backward()
+        assert same(x.grad, nth(f, 1)(0.0).data)
+
+
+def replays(root: Value) -> None:
+    """Every node of the graph is its op applied to its parents: `apply` gives its number."""
+    for node in topological_order(root):
+        if node.op is not None:
+            assert same(apply(node.op, *node.parents).data, node.data), (node.op, node.data)
+
+
+EDGE_GRAPHS = {
+    "sqrt at 0": lambda: nth(Value.sqrt, 1)(0.0),
+    "sqrt at -0.0": lambda: nth(Value.sqrt, 2)(-0.0),
+    "x ** 0.5 at 0, third order": lambda: nth(lambda t: t**0.5, 3)(0.0),
+    "x ** -1 at 1e-200": lambda: nth(lambda t: t**-1, 2)(1e-200),
+    "1 / x at 1e-200": lambda: nth(lambda t: 1 / t, 2)(1e-200),
+    "log at 5e-324": lambda: nth(Value.log, 2)(5e-324),
+    "relu at 0": lambda: nth(Value.relu, 2)(0.0),
+    "abs at 0": lambda: nth(Value.abs, 2)(0.0),
+    "x ** x at 1e-300": lambda: nth(lambda t: t**t, 3)(1e-300),
+    "exp(x) ** 2 past the float range": lambda: nth(lambda t: t.exp() * t.exp(), 2)(400.0),
+    "maximum at a tie": lambda: nth(lambda t: t.maximum(0.0), 2)(0.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_GRAPHS))
+def test_every_node_of_a_grad_graph_at_an_edge_replays(name):
+    root = EDGE_GRAPHS[name]()
+    replays(root)
+    replays(nth(lambda t: t.sqrt() * t.relu() + t**0.5, 2)(Value(0.0)))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(-50, 50, allow_nan=False), st.sampled_from([1, 2, 3]))
+def test_every_node_of_a_grad_graph_replays_anywhere(point, order):
+    def f(t):
+        return (t * t).sqrt() + abs(t) ** 0.5 + t.relu() * t.tanh() + (t * t + 1) ** -1
+
+    replays(nth(f, order)(point))

@@ -4,7 +4,16 @@ import math
 
 import pytest
 
-from autograd_core import GradcheckError, Value, grad, gradcheck, gradients, value_and_grad
+from autograd_core import (
+    GradcheckError,
+    Value,
+    grad,
+    gradcheck,
+    gradients,
+    is_grad_enabled,
+    no_grad,
+    value_and_grad,
+)
 
 
 def nth(f, n):
@@ -97,8 +106,8 @@ def test_create_graph_gradients_are_differentiable_values():
     assert dydx.data == pytest.approx(math.cos(0.5) * 0.5 + math.sin(0.5), rel=1e-15)
     dydx.backward()
     assert x.grad == pytest.approx(-math.sin(0.5) * 0.5 + 2 * math.cos(0.5), rel=1e-15)
-    with pytest.raises(TypeError, match="create_graph"):
-        y.backward(create_graph=True)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"gradients\(root, create_graph=True\)"):
+        y.backward(create_graph=True)  # type: ignore[arg-type]
 
 
 def test_gradcheck_passes_on_engine_functions():
@@ -109,7 +118,7 @@ def test_gradcheck_passes_on_engine_functions():
 def test_gradcheck_reports_each_mismatching_input():
     def broken(a, b):
         y = a.sin()
-        y._da = 2 * math.cos(a.data)  # a wrong rule for sin, on input 0 only
+        y._local_grad1 = 2 * math.cos(a.data)  # a wrong rule for sin, on input 0 only
         return y * b
 
     with pytest.raises(GradcheckError) as err:
@@ -117,3 +126,21 @@ def test_gradcheck_reports_each_mismatching_input():
     message = str(err.value)
     assert "input 0" in message and "input 1" not in message
     assert repr(2 * math.cos(0.4)) in message
+
+
+def test_grad_is_a_function_of_its_inputs_even_under_no_grad():
+    with no_grad():
+        assert grad(lambda x: x * x)(3.0).data == 6.0
+        assert grad(grad(lambda x: x**3))(2.0).data == 12.0
+        value, slope = value_and_grad(lambda x: x.sin())(0.5)
+        assert (value.data, slope.data) == (math.sin(0.5), math.cos(0.5))
+        assert not is_grad_enabled()  # grad's own recording ends with its evaluation
+
+
+def test_gradcheck_checks_functions_that_differentiate():
+    assert gradcheck(grad(lambda x: x**3), 2.0)  # its numeric side runs f under no_grad
+    assert gradcheck(grad(grad(lambda x: (x * x).sin())), 0.7)
+    with no_grad():
+        assert gradcheck(lambda x: x * x, 3.0)  # the analytic side too
+    with pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(lambda x: grad(lambda t: t * Value(t.data))(x), 1.5)  # a wrong derivative

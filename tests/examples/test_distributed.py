@@ -212,9 +212,9 @@ def test_sizes_that_cannot_be_split_are_refused(argv: list[str], world: int, mes
 
 def test_the_guide_quotes_the_script_as_it_is() -> None:
     """The guide's excerpt of the script (a block titled with its path) has only its lines."""
-    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    guide = (ROOT / "docs" / "guide" / "outgrow.md").read_text(encoding="utf-8")
     blocks = re.findall(r'```python title="examples/distributed.py"\n(.*?)```', guide, re.S)
-    assert blocks, "docs/guide.md shows no excerpt of examples/distributed.py"
+    assert blocks, "docs/guide/outgrow.md shows no excerpt of examples/distributed.py"
     script = {line.strip() for line in SCRIPT.read_text(encoding="utf-8").splitlines()}
     for line in filter(str.strip, "".join(blocks).splitlines()):
-        assert line.strip() in script, f"docs/guide.md quotes a line the script lacks: {line!r}"
+        assert line.strip() in script, f"docs/guide/outgrow.md quotes a line the script lacks: {line!r}"

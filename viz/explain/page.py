@@ -23,7 +23,8 @@ from ..frontend import bundle_css, bundle_js, fill_page
 from ..graph.limits import DEFAULT_MAX_NODES, GraphTooLargeError
 from ..graph.order import graph_order
 from ..graph.scopes import Collapse, box_count, groups
-from ..jupyter import HTMLPage, script_json
+from ..jupyter import script_json
+from .animation import Animation, BackwardPage
 from .steps import Walk, backward_steps, walk
 
 __all__ = ["backward_steps", "explain_backward", "page_data", "svg_text"]
@@ -41,7 +42,7 @@ def explain_backward(
     backend: str | None = None,
     title: str | None = None,
     play_interval: float = 1.2,
-) -> HTMLPage:
+) -> BackwardPage:
     """An HTML page that walks the backward pass of `root` one node at a time.
 
     >>> x = Value(2.0, label="x"); y = (x * x).tanh(); y.backward()
@@ -53,7 +54,8 @@ def explain_backward(
     ← or p previous, space play/pause, Home/End, + − 0 to zoom; drag or wheel on the graph.
     `collapse` (as for `draw_dot`, e.g. `collapse=2` for an MLP's layers) draws a scope as one
     box and passes its gradient in one step. Self-contained (inline SVG, CSS and JS; no
-    network). Displays inline in Jupyter; `.save('backward.html')` writes it.
+    network). Displays inline in Jupyter; `.save('backward.html')` writes it, `.save('b.gif')`
+    an animation for slides (one frame per step; see `BackwardPage`).
     """
     order = graph_order(root, "explain_backward")
     if not 0.01 <= play_interval <= 60:
@@ -99,7 +101,8 @@ def explain_backward(
         "SCRIPT": bundle_js(STATIC / "page.js"),
     }
     page = fill_page(STATIC / "page.html", parts)
-    return HTMLPage(page, height=_frame_height(svg), title=page_title)
+    animation = Animation(graph, steps, data["box"], set(data["hidden"]), play_interval)
+    return BackwardPage(page, animation, height=_frame_height(svg), title=page_title)
 
 
 def _frame_height(svg: str, width: float = 800) -> int:

@@ -9,6 +9,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ..extras import require
+
 WIDTH, HEIGHT = 700, 460
 BOX = 300  # the boundary plot's side, in pixels
 CHART = (340, 140)
@@ -16,13 +18,10 @@ TRAIN, VALIDATION = (31, 119, 180), (255, 127, 14)
 
 
 def _pillow() -> Any:
-    try:
-        from PIL import Image, ImageDraw, ImageFont
-    except ImportError:
-        raise ImportError(
-            'saving a training run as .gif or .png needs Pillow: pip install "autograd-core[plot]"'
-        ) from None
-    return Image, ImageDraw, ImageFont
+    purpose = "saving a training run as .gif or .png"
+    return tuple(
+        require(f"PIL.{name}", "plot", purpose) for name in ("Image", "ImageDraw", "ImageFont")
+    )
 
 
 def save_images(

@@ -66,10 +66,10 @@ def test_render_picks_the_format_from_the_extension(no_dot: str, tmp_path: Path)
     page = render(y, tmp_path / "g.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page
     with pytest.raises(ValueError, match=r"extension.*\.svg, \.png"):
-        render(y, tmp_path / "g.pdf")
+        render(y, tmp_path / "g.bmp")
     with pytest.raises(TypeError, match="needs a Value"):
         render(3.0, tmp_path / "g.svg")
-    assert not (tmp_path / "g.pdf").exists()
+    assert not (tmp_path / "g.bmp").exists()
 
 
 def test_digraph_render_and_jupyter_hooks(no_dot: str, tmp_path: Path) -> None:
