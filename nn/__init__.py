@@ -23,6 +23,7 @@ from .losses import (
 )
 from .module import Module, Outputs
 from .optim import SGD, Adam, Optimizer
+from .steps import ParameterVectors
 from .train import Evaluation, History, evaluate, fit, predict
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "Outputs",
+    "ParameterVectors",
     "TrainingRun",
     "bce",
     "bce_with_logits",

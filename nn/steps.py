@@ -2,15 +2,16 @@
 
 `step(batch)` trains on the samples at the indices `batch` (one optimizer step) and returns the
 batch's loss and the model's outputs; `step.sync()` makes the model's Values hold the trained
-numbers. The eager step updates the Values themselves, so its `sync()` does nothing; the
-compiled step keeps the parameters in one vector and writes them back when synced.
+numbers, and `step.reader(params)` reads those numbers without writing them anywhere. The eager
+step updates the Values themselves, so its `sync()` does nothing; the compiled step keeps the
+parameters in one vector and writes them back when synced.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 import numpy as np
 
@@ -22,13 +23,41 @@ from .module import Module
 from .optim import Optimizer
 
 
+class ParameterVectors(NamedTuple):
+    """Parameters' numbers as two vectors, one entry per parameter: `data` their values and
+    `grad` their gradients (new arrays, the caller's to keep); `nn.TrainingRun` hands them out.
+
+    >>> class AtTheEnd(nn.Callback):
+    ...     reads_model = False
+    ...     def on_train_begin(self, model, run):
+    ...         self.run = run
+    ...     def on_train_end(self, model, history):
+    ...         self.vectors = self.run.parameter_vectors()
+    >>> end = AtTheEnd()
+    >>> history = nn.fit(nn.MLP(1, [1], seed=0), [[0.0], [1.0]], [0.0, 1.0], epochs=1,
+    ...                  progress=False, callbacks=[end])   # one SGD step from w = 0.2739, b = 0
+    >>> data, grad = end.vectors                  # d mse / dw = d mse / db = w + b - 1
+    >>> data.round(4).tolist(), grad.round(4).tolist()
+    ([0.3465, 0.0726], [-0.7261, -0.7261])
+    """
+
+    data: np.ndarray
+    grad: np.ndarray
+
+
 class Step(Protocol):
-    """What fit() calls per batch: `step(batch) -> (loss, outputs)`, and `sync()` before anything
-    reads the model (a callback, validation, the end of training)."""
+    """What fit() calls per batch: `step(batch) -> (loss, outputs)`; `sync()` before anything
+    reads the model (a callback that says so, validation, the end of training); `reader(params)`
+    for a callback that reads the numbers instead (see `nn.TrainingRun.parameter_vectors`)."""
 
     def __call__(self, batch: Sequence[int]) -> tuple[float, Any]: ...
 
     def sync(self) -> None: ...
+
+    def reader(self, params: Sequence[Value]) -> Callable[[], ParameterVectors]:
+        """A function returning `params`' numbers as `sync()` would leave them in their Values,
+        without syncing."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -67,6 +96,18 @@ class EagerStep:
 
     def sync(self) -> None:
         """Nothing to write back: an eager step updates the model's Values themselves."""
+
+    def reader(self, params: Sequence[Value]) -> Callable[[], ParameterVectors]:
+        """The Values hold the numbers: read them."""
+        params = list(params)
+        return lambda: read_values(params)
+
+
+def read_values(params: Sequence[Value]) -> ParameterVectors:
+    """`params`' `.data` and `.grad`, as vectors."""
+    n = len(params)
+    data = np.fromiter((p.data for p in params), float, n)
+    return ParameterVectors(data, np.fromiter((p.grad for p in params), float, n))
 
 
 # How a compiled step hands each built-in loss its targets, and how it reduces over a batch.
@@ -170,6 +211,28 @@ class CompiledStep:
             for p, value, grad in zip(self.params, self.theta.tolist(), self.grads.tolist()):
                 p.data, p.grad = value, grad
             self.synced = True
+
+    def reader(self, params: Sequence[Value]) -> Callable[[], ParameterVectors]:
+        """Read `params` from the vector and the last step's gradients (from their Values when
+        synced, since then a callback may have changed them, or when the vector lacks one)."""
+        params = list(params)
+        where = {id(p): i for i, p in enumerate(self.params)}
+        outside = [i for i, p in enumerate(params) if id(p) not in where]
+        inside: slice | np.ndarray = slice(None)
+        if outside:  # a parameter the loss never reads and the optimizer does not hold
+            inside = np.array([i for i, p in enumerate(params) if id(p) in where], dtype=np.intp)
+        places = _positions(self.params, [p for p in params if id(p) in where])
+
+        def read() -> ParameterVectors:
+            if self.synced:
+                return read_values(params)
+            data, grad = np.empty(len(params)), np.empty(len(params))
+            data[inside], grad[inside] = self.theta[places], self.grads[places]
+            for i in outside:
+                data[i], grad[i] = params[i].data, params[i].grad
+            return ParameterVectors(data, grad)
+
+        return read
 
 
 def _positions(params: list[Value], some: list[Value]) -> slice | np.ndarray:

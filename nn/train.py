@@ -30,7 +30,16 @@ from .callbacks import Hooks, TrainingRun
 from .losses import LossSpec, _number, _scores, check_targets, get_loss
 from .module import Module
 from .optim import SGD, Optimizer
-from .steps import CompiledStep, EagerStep, Objective, Outputs, Step, forward, take
+from .steps import (
+    CompiledStep,
+    EagerStep,
+    Objective,
+    Outputs,
+    ParameterVectors,
+    Step,
+    forward,
+    take,
+)
 
 Loss = str | Callable[[Any, Any], Value]
 P = ParamSpec("P")
@@ -157,7 +166,10 @@ def fit(
     `callbacks` is a list of objects with any of the hooks of `nn.Callback` (`on_train_begin`,
     `on_batch_end`, `on_epoch_end`, `on_train_end`), called in list order; `viz.TrainingView` is
     one. A callback may `stop()` the run or `add()` samples to it (see `nn.TrainingRun`). The
-    time spent in callbacks is left out of `history.time`.
+    time spent in callbacks is left out of `history.time`. A compiled fit writes its parameters
+    back into the model's Values before a hook only when a callback that has it reads the model
+    (every callback, unless it sets `reads_model = False` and reads `run.parameter_vectors()`),
+    and always before validation and when training ends.
 
     Python's cyclic garbage collector is paused while training (see `autograd_core.gc_paused`).
     """
@@ -240,7 +252,10 @@ def _train(training: _Training, step: Step, hooks: Hooks, progress: bool) -> His
         val_loss=[] if val else None,
         val_accuracy=[] if val and spec.predict else None,
     )
-    run = TrainingRun(o.samples, o.targets, training.epochs, training.batch_size, spec.predict, val)
+    run = TrainingRun(
+        o.samples, o.targets, training.epochs, training.batch_size, spec.predict, val,
+        _reader(step, o),
+    )  # fmt: skip
     hooks.train_begin(o.model, run)
     start = time.perf_counter()
     bar = _progress_bar(training.epochs, progress)
@@ -390,6 +405,26 @@ def _check_targets(
     for ys in (targets, val[1] if val else []):
         check_targets(loss_fn, ys, output)
     return output
+
+
+def _reader(step: Step, objective: Objective) -> Callable[[], ParameterVectors]:
+    """What `TrainingRun.parameter_vectors()` calls: the step's reader of the model's
+    parameters, made on first use (a fit whose callbacks never read them pays nothing)."""
+    made: list[Callable[[], ParameterVectors]] = []
+
+    def read() -> ParameterVectors:
+        if not made:
+            made.append(step.reader(_model_parameters(objective)))
+        return made[0]()
+
+    return read
+
+
+def _model_parameters(objective: Objective) -> list[Value]:
+    """The parameters callbacks read, in `model.parameters()` order (the optimizer's when the
+    model has no `parameters()`)."""
+    parameters = getattr(objective.model, "parameters", None)
+    return list(parameters() if callable(parameters) else objective.optimizer.params)
 
 
 def _parameters(model: object) -> list[Value]:

@@ -2,8 +2,10 @@
 
 It checks that fit trains the view's model on the view's data, records the epochs (see
 `viz.training.recording`: cheap copies of the parameters, as often as 5% of the training time
-allows, thinned past `max_frames`), and tells a listener (the live view, once displayed) when
-training begins, after each epoch and when it ends. Duck-typed: viz never imports nn.
+allows, thinned past `max_frames`; read from fit's `run.parameter_vectors()`, so that a
+compiled fit need not write its parameters back into the model for it), and tells a listener
+(the live view, once displayed) when training begins, after each epoch and when it ends.
+Duck-typed: viz never imports nn.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import math
 import time
 from typing import Any, Protocol
+
+import numpy as np
 
 from .data import TrainingData, count
 from .recording import ModelProbe, Recording, Snapshot
@@ -121,8 +125,12 @@ class Recorder:
     # --- the numbers the pictures show -------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
-        """The model as it is now."""
-        return self.probe.snapshot(self.epoch, len(self.data.X))
+        """The model as it is now: while fit runs, read from its run (`parameter_vectors()`,
+        where fit offers it: the recorder does not read the model, see `TrainingView`)."""
+        read = getattr(self.run, "parameter_vectors", None)
+        data, grad = read() if callable(read) else self.probe.vectors()
+        n = len(self.data.X)
+        return Snapshot(self.epoch, np.asarray(data, dtype=float), np.asarray(grad, dtype=float), n)
 
     def spec(self, controls: bool = False) -> dict[str, Any]:
         """What every picture shares (see static/charts.js); `controls`: the live view

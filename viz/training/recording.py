@@ -109,11 +109,11 @@ class ModelProbe:
 
     # --- recording: cheap --------------------------------------------------------------------
 
-    def snapshot(self, epoch: int, n_points: int) -> Snapshot:
+    def vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every parameter's `.data` and `.grad` now, as two vectors (a Snapshot's numbers)."""
         n = len(self.params)
         data = np.fromiter((p.data for p in self.params), float, n)
-        grad = np.fromiter((p.grad for p in self.params), float, n)
-        return Snapshot(epoch, data, grad, n_points)
+        return data, np.fromiter((p.grad for p in self.params), float, n)
 
     # --- pictures: on demand -----------------------------------------------------------------
 

@@ -8,7 +8,9 @@
 It is three parts behind one object:
 - the recorder (`viz.training.recorder`), a callback of `nn.fit` (hooks `on_train_begin`,
   `on_epoch_end`, `on_train_end`), duck-typed: viz never imports nn. It records the epochs:
-  cheap copies of the parameters, as often as 5% of the training time allows;
+  cheap copies of the parameters, as often as 5% of the training time allows, read from fit's
+  `run.parameter_vectors()` (the view says `reads_model = False`, so a compiled fit does not
+  write its parameters back into the model's Values for it every epoch);
 - the live view (`viz.training.live`), made when the view is first displayed in Jupyter: the
   pictures, updated at most `fps` times a second, and the buttons that pause, resume, run one
   epoch at a time or stop training, and add points by clicking;
@@ -54,6 +56,9 @@ class TrainingView:
     one), `every=k` every k-th epoch; past `max_frames` recorded epochs every other one is
     dropped and the interval between them doubles. `fps` caps the live
     updates per second (None: one per recorded epoch).
+
+    As a callback it says `reads_model = False`: it records from fit's `run.parameter_vectors()`,
+    so a compiled fit does not write its parameters back into the model's Values for it.
     """
 
     def __init__(
@@ -107,6 +112,8 @@ class TrainingView:
             self._recorder.add_point(point, label)
 
     # --- the callback: the recorder's ---------------------------------------------------------
+
+    reads_model = False  # it records from fit's run.parameter_vectors(), not the model
 
     def on_train_begin(self, model: Any, run: Any) -> None:
         self._recorder.on_train_begin(model, run)

@@ -24,6 +24,7 @@ from tests.conftest import needs
 from tests.kernel import IPYKERNEL6, kernel_available, kernel_env
 from viz.training.kernel_pump import KernelPump
 from viz.training.live import LiveView
+from viz.training.recording import Snapshot
 
 SETUP = """
 import json, time
@@ -291,6 +292,41 @@ def test_every_epoch_is_recorded_with_the_numbers_of_the_model_at_that_epoch(com
     assert frames[-1]["grid"] == want  # class index 0 is -1, index 1 is +1
 
 
+@pytest.mark.parametrize("batch_size", [None, 8])
+def test_a_compiled_fit_records_the_eager_numbers_without_writing_them_into_the_model(batch_size):
+    """The view reads fit's parameter vectors (it says `reads_model = False`): a compiled fit
+    records what an eager one does, while the model's Values stay as they were until the end."""
+    X, y = moons()
+
+    class Spy:  # reads the Values as they are at each epoch's end (and does not ask for a sync)
+        reads_model = False
+
+        def __init__(self) -> None:
+            self.values: list[list[float]] = []
+
+        def on_epoch_end(self, model: Any, epoch: int, history: Any) -> None:
+            self.values.append([p.data for p in model.parameters()])
+
+    def train(compiled: bool) -> tuple[viz.TrainingView, Spy, nn.MLP]:
+        model = nn.MLP(2, [6, 4, 1], activation="relu", seed=3)
+        view, spy = viz.TrainingView(model, X, y, every=1), Spy()
+        nn.fit(
+            model, X, y, loss="hinge", optimizer=nn.SGD(model, lr=0.2, momentum=0.5), epochs=5,
+            seed=0, batch_size=batch_size, compile=compiled, progress=False, callbacks=[view, spy],
+        )  # fmt: skip
+        return view, spy, model
+
+    eager, _, _ = train(False)
+    view, spy, model = train(True)
+    assert view.recorded_epochs == eager.recorded_epochs == [0, 1, 2, 3, 4, 5]
+    for got, want in zip(view.recording.frames, eager.recording.frames):
+        np.testing.assert_allclose(got.data, want.data, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(got.grad, want.grad, rtol=1e-9, atol=1e-12)
+    initial = view.recording.frames[0].data.tolist()
+    assert spy.values == [initial] * 5  # never written while training
+    assert [p.data for p in model.parameters()] == view.recording.frames[-1].data.tolist()
+
+
 def test_past_max_frames_every_other_frame_is_dropped_and_the_interval_doubles():
     X, y = moons(20)
     model = nn.MLP(2, [3, 1], seed=0)
@@ -307,7 +343,7 @@ def test_each_live_update_shows_the_model_as_it_is_copying_it_once_per_recorded_
     model = nn.MLP(2, [3, 1], seed=0)
     view = viz.TrainingView(model, X, y, every=2, fps=None)
     recorder = view._recorder
-    snapshot, taken = recorder.probe.snapshot, []
+    snapshot, taken = recorder.snapshot, []
     shown: list[tuple[Any, Any]] = []  # per update: the frame sent, the model's frame now
 
     class Widget:
@@ -322,17 +358,18 @@ def test_each_live_update_shows_the_model_as_it_is_copying_it_once_per_recorded_
 
         def __setattr__(self, name: str, value: Any) -> None:
             if name == "frame":
-                now = snapshot(recorder.epoch, len(recorder.data.X))
+                data, grad = recorder.probe.vectors()  # the model's Values: an eager fit's
+                now = Snapshot(recorder.epoch, data, grad, len(recorder.data.X))
                 shown.append((value, recorder.frame(now)))
 
     view._live = LiveView(recorder, None, Widget, KernelPump())  # as displaying it does
     shown.clear()
 
-    def counting(epoch: int, n_points: int) -> Any:
-        taken.append(epoch)
-        return snapshot(epoch, n_points)
+    def counting() -> Any:
+        taken.append(recorder.epoch)
+        return snapshot()
 
-    recorder.probe.snapshot = counting  # type: ignore[method-assign]
+    recorder.snapshot = counting  # type: ignore[method-assign]
     nn.fit(model, X, y, loss="hinge", epochs=5, progress=False, callbacks=[view])
     assert [sent["epoch"] for sent, _ in shown] == [0, 1, 2, 3, 4, 5, 5]
     assert all(sent == now for sent, now in shown)
