@@ -53,6 +53,7 @@ def _load(path: Path) -> Any:
 # --- the first run ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_demo_prints_the_table_and_writes_the_drawing_and_the_page(tmp_path: Path) -> None:
     """As on a fresh machine: no `dot` on PATH; the numbers are checked against closed forms."""
     result = subprocess.run(
@@ -89,6 +90,7 @@ def test_demo_prints_the_table_and_writes_the_drawing_and_the_page(tmp_path: Pat
 # --- the README's pictures ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_readme_pictures_are_current(tmp_path: Path) -> None:
     pictures = _load(ROOT / "examples" / "readme_pictures.py")
     written = pictures.write(tmp_path)

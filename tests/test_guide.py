@@ -71,6 +71,7 @@ def test_every_python_block_of_the_guide_has_its_claims_checked() -> None:
         claim_for(block)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", [name for name, blocks in BLOCKS.items() if blocks])
 def test_guide_python_blocks_run_in_a_real_kernel(page: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     needs(kernel_available(), "nbclient, ipykernel and a python3 kernel spec")

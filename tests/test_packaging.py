@@ -8,7 +8,11 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from tests.kernel import ROOT
+
+pytestmark = pytest.mark.slow  # starts processes: left out of the fast loop
 
 PACKAGES = ("autograd_core", "nn", "viz")
 FRONT_END = (".js", ".css", ".html")

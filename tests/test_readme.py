@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.kernel import ROOT, kernel_env
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -51,6 +53,7 @@ def test_every_install_command_uses_one_editable_mode() -> None:
     assert bare == [], "use .venv/bin/python, not a bare python"
 
 
+@pytest.mark.slow
 def test_readme_python_blocks_run_as_scripts(tmp_path: Path) -> None:
     """Each block, as written, in a fresh interpreter with no `dot` on PATH; then the claims of
     its comments, checked from the README's words."""

@@ -17,6 +17,8 @@ from autograd_core import Value, grad, gradients
 import nn
 import viz
 
+pytestmark = pytest.mark.slow  # starts processes: left out of the fast loop
+
 x = Value(2.0, label="x"); w = Value(-3.0, label="w")
 reveal_type(x * w)
 reveal_type(2 * x)

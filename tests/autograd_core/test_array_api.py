@@ -79,6 +79,7 @@ def test_errors_on_torch_name_the_op_the_number_and_the_batch_element():
         f(torch.tensor([1.0, -2.0], dtype=torch.float64))
 
 
+@pytest.mark.slow
 def test_without_array_api_compat_the_error_names_the_extra():
     code = (
         "import sys; sys.modules['array_api_compat'] = None\n"

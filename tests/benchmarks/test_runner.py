@@ -9,12 +9,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from benchmarks.contenders import Compiled, NnFit, NnFitCompiled, NumpyVectorized, Ours
 from benchmarks.data import make_problem
 from benchmarks.timing import Budget, in_turns
 from benchmarks.training import check_agreement
 from benchmarks.versus_torch import QUICK_CASES
+
+pytestmark = pytest.mark.slow  # starts processes: left out of the fast loop
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,6 +15,8 @@ import pytest
 from benchmarks import timing, versus_torch
 from tests.conftest import needs
 
+pytestmark = pytest.mark.slow  # starts processes: left out of the fast loop
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -26,6 +26,8 @@ import nn
 from tests.conftest import needs
 from tests.kernel import ROOT
 
+pytestmark = pytest.mark.slow  # starts processes: left out of the fast loop
+
 SCRIPT = ROOT / "examples" / "distributed.py"
 # 199 samples: odd and not a multiple of the batch, so a sampler that padded the shards or a
 # loader that kept the short last batch would take other steps on two processes than on one
@@ -217,4 +219,6 @@ def test_the_guide_quotes_the_script_as_it_is() -> None:
     assert blocks, "docs/guide/outgrow.md shows no excerpt of examples/distributed.py"
     script = {line.strip() for line in SCRIPT.read_text(encoding="utf-8").splitlines()}
     for line in filter(str.strip, "".join(blocks).splitlines()):
-        assert line.strip() in script, f"docs/guide/outgrow.md quotes a line the script lacks: {line!r}"
+        assert line.strip() in script, (
+            f"docs/guide/outgrow.md quotes a line the script lacks: {line!r}"
+        )

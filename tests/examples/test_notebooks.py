@@ -46,6 +46,7 @@ def test_all_notebooks_are_listed():
     assert [nb.stem for nb in NOTEBOOKS] == sorted(EXPECTED)
 
 
+@pytest.mark.slow
 def test_notebooks_match_their_sources():
     build = _load_build()
     assert [s.stem for s in build.sources()] == [nb.stem for nb in NOTEBOOKS]

@@ -12,6 +12,8 @@ from tests.conftest import needs
 
 from .conftest import load_example
 
+pytestmark = pytest.mark.slow  # starts processes: left out of the fast loop
+
 
 def test_three_epochs_learn_the_digits_well_above_chance(capsys: pytest.CaptureFixture) -> None:
     needs(importlib.util.find_spec("sklearn") is not None, "scikit-learn (the `digits` extra)")

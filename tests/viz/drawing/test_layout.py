@@ -303,6 +303,7 @@ def test_the_layout_program_ends_when_python_is_terminated(renderer: None) -> No
                 os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_layout_benchmark_runs() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.layout", "--quick"],

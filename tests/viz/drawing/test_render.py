@@ -112,6 +112,7 @@ def test_digraph_render_and_jupyter_hooks(no_dot: str, tmp_path: Path) -> None:
     assert (copied.fit, copied.dpi, copied.backend) == (False, 192.0, "graphviz-pure")
 
 
+@pytest.mark.slow
 def test_png_size_is_capped_and_unreadable_shrinking_is_reported(no_dot: str) -> None:
     graph = draw_dot(chain(300), rankdir="LR")  # about 80,000 points wide at natural size
     natural = float(re.search(r'width="([\d.]+)pt"', graph.pipe(encoding="utf-8")).group(1))

@@ -18,6 +18,8 @@ from viz import UnreadableRasterWarning, backward_steps, explain_backward, forma
 from ..helpers import graphviz_pure_installed
 from ..samples import neuron, neuron_grads, scoped
 
+pytestmark = pytest.mark.slow  # starts processes: left out of the fast loop
+
 HIGHLIGHT = (0xFD, 0xE2, 0xE2)  # the page's legend: "passes its gradient now"
 
 
