@@ -102,11 +102,12 @@ def test_the_core_reads_in_one_sitting() -> None:
 
 VIZ_ROOMS = {  # room -> the rooms it may import; views read the graph model, nothing reaches back
     "graph": set(),
+    "frontend": set(),  # joins the .js/.css/.html files for widgets and saved pages
     "drawing": {"graph"},
     "jupyter": {"graph", "drawing"},  # show() draws
-    "explain": {"graph", "drawing", "jupyter"},
-    "explorer": {"graph", "drawing", "explain", "jupyter"},
-    "training": {"jupyter"},
+    "explain": {"graph", "drawing", "jupyter", "frontend"},
+    "explorer": {"graph", "drawing", "explain", "jupyter", "frontend"},
+    "training": {"jupyter", "frontend"},
     "files": {"graph", "drawing", "explain"},
     "cli": {"graph", "drawing", "files"},
     "__main__": {"cli"},

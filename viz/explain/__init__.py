@@ -2,7 +2,8 @@
 
 - `steps.py`: the steps themselves (`backward_steps`), read from what the engine recorded;
 - `arithmetic.py`: how many digits a shown sum or product needs to add up;
-- `page.py`: the page; `page_assets.py`: its script and styles.
+- `page.py`: the page; `static/`: its template, script and styles, and the pan/zoom and stepper
+  modules the explorer shares.
 """
 
 from .page import explain_backward

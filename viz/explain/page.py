@@ -4,26 +4,31 @@ Step 0 is the forward pass (every grad unknown), step 1 seeds the root, and each
 the next node in reverse topological order (or a whole collapsed scope) and passes its gradient
 to its inputs, with each local-derivative formula and chain-rule product written out (see
 `viz.explain.steps`). The page zooms and pans, keeps the current node in view and needs no network.
+Its front end is static/page.html, page.js and page.css (with the pan/zoom and stepper modules
+they import, which the explorer shares), inlined by `viz.frontend`.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
 
 from autograd_core import Value
 
 from ..drawing.digraph import svg_element
 from ..drawing.draw import DrawOptions, draw_order
+from ..frontend import bundle_css, bundle_js, fill_page
 from ..graph.limits import DEFAULT_MAX_NODES, GraphTooLargeError
 from ..graph.order import graph_order
 from ..graph.scopes import Collapse, box_count, groups
 from ..jupyter import HTMLPage, script_json
-from .page_assets import CONTROLS, CSS, LEGEND, SCRIPT, TEMPLATE, ZOOM
 from .steps import Walk, backward_steps, walk
 
 __all__ = ["backward_steps", "explain_backward", "page_data", "svg_text"]
+
+STATIC = Path(__file__).parent / "static"
 
 
 def explain_backward(
@@ -88,15 +93,12 @@ def explain_backward(
     data["interval_ms"] = round(play_interval * 1000)
     parts = {
         "TITLE": html.escape(page_title),
-        "CSS": CSS,
-        "LEGEND": LEGEND,
-        "CONTROLS": CONTROLS,
-        "ZOOM": ZOOM,
+        "CSS": bundle_css(STATIC / "page.css"),
         "SVG": svg,
         "DATA": script_json(data),
-        "SCRIPT": SCRIPT,
+        "SCRIPT": bundle_js(STATIC / "page.js"),
     }
-    page = re.sub(r"\{\{([A-Z]+)\}\}", lambda m: parts[m.group(1)], TEMPLATE)
+    page = fill_page(STATIC / "page.html", parts)
     return HTMLPage(page, height=_frame_height(svg), title=page_title)
 
 

@@ -9,7 +9,8 @@
 Built on anywidget (JupyterLab, Notebook 7, VS Code, Colab). The widget computes nothing in the
 browser: a slider sends its value, Python rebuilds the recorded graph with the same ops
 (`replay`), runs `backward()` on the copy and sends the new drawing, values, gradients and
-steps back. The Values you passed in are never changed.
+steps back. The Values you passed in are never changed. Its front end is static/widget.js and
+widget.css (with the explain page's pan/zoom and stepper, which they import).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import html
 import math
 import numbers
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import anywidget
@@ -29,15 +31,17 @@ from ..drawing.draw import DrawOptions, draw_order
 from ..drawing.layout_program import RendererNotFound
 from ..explain.page import page_data, svg_text
 from ..explain.steps import chain_rule_lines, walk
+from ..frontend import bundle_css, bundle_js, widget_source
 from ..graph.limits import DEFAULT_MAX_NODES
 from ..graph.names import qualified_names
 from ..graph.numbers import format_number
 from ..graph.order import graph_order
 from ..graph.scopes import Collapse, groups
 from ..jupyter import with_snapshot
-from .assets import ESM, EXPLORER_CSS
 
 __all__ = ["Explorer", "explore", "replay", "slider_range"]
+
+STATIC = Path(__file__).parent / "static"
 
 
 def replay(order: Sequence[Value], data: Mapping[int, float]) -> list[Value]:
@@ -83,8 +87,8 @@ class Explorer(anywidget.AnyWidget):
     (9.0, 6.0, 2.0)
     """
 
-    _esm = ESM
-    _css = EXPLORER_CSS
+    _esm = widget_source(STATIC / "widget.js", bundle_js)
+    _css = widget_source(STATIC / "widget.css", bundle_css)
     svg = traitlets.Unicode("").tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
     sliders: traitlets.List[dict[str, Any]] = traitlets.List([]).tag(sync=True)

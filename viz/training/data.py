@@ -62,7 +62,7 @@ class TrainingData:
         return floats
 
     def spec(self) -> dict[str, Any]:
-        """The data's part of the pictures' `spec` (see `viz.training.assets`)."""
+        """The data's part of the pictures' `spec` (see static/charts.js)."""
         return {
             "classes": [str(c) for c in self.classes],
             "colors": list(COLORS),

@@ -125,7 +125,7 @@ class Recorder:
         return self.probe.snapshot(self.epoch, len(self.data.X))
 
     def spec(self, controls: bool = False) -> dict[str, Any]:
-        """What every picture shares (see `viz.training.assets`); `controls`: the live view
+        """What every picture shares (see static/charts.js); `controls`: the live view
         shows its buttons."""
         return {
             **self.data.spec(),

@@ -258,6 +258,13 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _runs(pid: int, program: str) -> bool:
+    try:
+        return program in Path(f"/proc/{pid}/cmdline").read_text()
+    except FileNotFoundError:
+        return False
+
+
 def _running(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -274,12 +281,12 @@ def test_the_layout_program_ends_when_python_is_terminated(renderer: None) -> No
     layout: list[int] = []
     try:
         deadline = time.monotonic() + 60
-        while not (layout := _children(child.pid)):
+        # a child shows its program's command line once it has exec'd it (not just forked)
+        while not (layout := [p for p in _children(child.pid) if _runs(p, "graphviz-pure")]):
             assert child.poll() is None, "the render finished before it could be interrupted"
             assert time.monotonic() < deadline, "the layout program never started"
             time.sleep(0.05)
         (pid,) = layout
-        assert "graphviz-pure" in Path(f"/proc/{pid}/cmdline").read_text()
         child.send_signal(signal.SIGTERM)
         child.wait(timeout=30)
         deadline = time.monotonic() + 30

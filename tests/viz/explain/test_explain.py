@@ -25,7 +25,7 @@ from viz.explain import page
 from viz.explain.steps import chain_rule_lines, walk
 from viz.jupyter import script_json
 
-from ..helpers import graphviz_pure_installed
+from ..helpers import drawn, graphviz_pure_installed, legend_swatch
 from ..samples import neuron, neuron_grads, reuse, scoped
 
 NUMBER = r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
@@ -378,6 +378,40 @@ def test_page_steps_through_backward_in_chromium(chromium: Any, tmp_path: Path) 
     assert browser.execute_script("return window.__steps") == [str(k) for k in range(1, last + 1)]
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
+
+
+def test_the_node_passing_its_gradient_is_drawn_as_the_legend_says(
+    chromium: Any, tmp_path: Path
+) -> None:
+    """What the browser paints, not class names: at the step where o = tanh(n) passes its
+    gradient, o's box and its tanh circle take the legend's red outline and pink fill, and n's
+    box the inputs' blue outline; the same shapes at step 0 look otherwise."""
+    needs(graphviz_pure_installed(), "the graphviz-pure command")
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.8814, label="b")
+    n = x * w + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    chromium.get(explain_backward(o).save(tmp_path / "backward.html").as_uri())
+    root = chromium.find_element(By.ID, "viz")
+    pink, red = legend_swatch(chromium, root, "current")
+    _, blue = legend_swatch(chromium, root, "input")
+    assert len({pink, red, blue}) == 3  # three colours to tell apart
+    nodes = ("v5", "v5_op", "v4")  # o's box, its tanh circle, n's box
+    before = {node: drawn(chromium, root, node) for node in nodes}
+    body = chromium.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)  # step 2: o passes its gradient to n
+    assert root.get_attribute("data-step") == "2"
+    after = {node: drawn(chromium, root, node) for node in nodes}
+    for node in nodes:
+        assert after[node] != before[node], f"{node} looks the same at steps 0 and 2"
+    assert after["v5"][0] == (pink, red)  # the box's outline polygon
+    assert after["v5_op"] == [(pink, red)]
+    assert after["v4"][0][1] == blue
+    assert all(red not in shape and pink not in shape for shape in before["v5"])
 
 
 def test_the_current_node_is_scrolled_into_view(chromium: Any, tmp_path: Path) -> None:

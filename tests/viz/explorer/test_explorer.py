@@ -28,7 +28,7 @@ from tests.conftest import needs
 from tests.kernel import execute, kernel_available
 from viz.explorer.widget import Explorer, explore, replay, slider_range
 
-from ..helpers import graphviz_pure_installed, strip_graphviz_from_path
+from ..helpers import drawn, graphviz_pure_installed, legend_swatch, strip_graphviz_from_path
 
 W, B = -3.0, 6.8814
 
@@ -280,6 +280,7 @@ def test_dragging_the_slider_in_jupyterlab(chromium: Any, jupyterlab: Lab) -> No
     assert "(op *)" in tip.text and "∂#2/∂x = w" in tip.text
     assert re.search(r"grad\(#2\) = ∂#4/∂#2 × grad\(#4\) = ", tip.text)
     # the step control walks the backward pass of the new numbers, as the page does
+    unstepped = {node: drawn(driver, root, node) for node in ("v2", "v2_op", "v0")}
     root.find_element(By.CSS_SELECTOR, "details summary").click()
     root.find_element(By.CSS_SELECTOR, "[data-viz=first]").click()
     assert root.find_element(By.CSS_SELECTOR, "[data-viz=counter]").text == "step 0 / 4"
@@ -293,6 +294,15 @@ def test_dragging_the_slider_in_jupyterlab(chromium: Any, jupyterlab: Lab) -> No
     assert lines[0] == "∂#2/∂x = w = -3.0"
     assert lines[1].startswith("grad(x) += ∂#2/∂x × grad(#2) = -3.0 × ")
     assert float(lines[1].rsplit("= ", 1)[1]) == pytest.approx(want["x"], abs=1e-4)
+    # and it is drawn: #2 (passing its gradient now) as the legend's red and pink, x in blue
+    pink, red = legend_swatch(driver, root, "current")
+    _, blue = legend_swatch(driver, root, "input")
+    stepped = {node: drawn(driver, root, node) for node in unstepped}
+    for node in unstepped:
+        assert stepped[node] != unstepped[node], f"{node} looks the same when stepped to"
+    assert stepped["v2"][0] == (pink, red)
+    assert stepped["v2_op"] == [(pink, red)]
+    assert stepped["v0"][0][1] == blue
     # each further drag is answered too: no value is sent twice (an unchanged value changes
     # nothing in the kernel, which would leave the widget waiting for an answer)
     for offset in (-width // 8, width // 3, -width // 3):
