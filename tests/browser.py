@@ -12,6 +12,7 @@ contents API, so either kind of server works. A missing part skips through `need
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import os
@@ -81,10 +82,28 @@ class Lab:
             raw = response.read()
         return json.loads(raw) if raw else None
 
-    def upload(self, name: str, notebook: dict[str, Any]) -> str:
-        """Put a notebook into our folder on the server; return its path there."""
+    def upload(self, name: str, notebook: dict[str, Any], *, trusted: bool = False) -> str:
+        """Put a notebook into our folder on the server; return its path there.
+
+        `trusted`: its outputs are shown as JupyterLab shows the outputs its own kernel made
+        (HTML with its scripts and iframes, SVG images), not sanitized: every code cell is
+        marked trusted, so the server signs the notebook as it saves it, as when a person
+        saves a notebook they ran.
+        """
         path = f"{self.folder}/{name}"
+        if trusted:
+            notebook = copy.deepcopy(notebook)
+            for cell in notebook["cells"]:
+                if cell["cell_type"] == "code":
+                    cell["metadata"]["trusted"] = True
         self.api("PUT", f"api/contents/{path}", {"type": "notebook", "content": notebook})
+        if trusted:
+            saved = self.api("GET", f"api/contents/{path}")["content"]["cells"]
+            untrusted = [
+                i for i, c in enumerate(saved)
+                if c["cell_type"] == "code" and not c["metadata"].get("trusted")
+            ]  # fmt: skip
+            assert untrusted == [], f"the server did not sign {path}: cells {untrusted} untrusted"
         return path
 
     def page(self, path: str) -> str:
@@ -131,7 +150,18 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str | Callabl
 # --- internals --------------------------------------------------------------------------------
 
 
+_BROWSER = pytest.StashKey[Any]()
+"""The session's one Chromium, once a test has asked for it."""
+
+
 def _chromium(session: pytest.Session) -> Any:
+    """The session's Chromium: started by the first test that asks, quit when the session ends."""
+    if _BROWSER not in session.stash:
+        session.stash[_BROWSER] = _start_chromium(session)
+    return session.stash[_BROWSER]
+
+
+def _start_chromium(session: pytest.Session) -> Any:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -312,16 +342,57 @@ PANEL = (
 """A JavaScript expression: the notebook panel JupyterLab shows now (others are hidden tabs)."""
 
 
+MEASURE = f"""
+const panel = {PANEL};
+const out = [];
+for (const area of panel.querySelectorAll('.jp-Notebook .jp-OutputArea-output')) {{
+  const mime = area.getAttribute('data-mime-type') || '';
+  // the explorer is measured as a whole: its drawing zooms and pans inside a clipped view
+  const drawings = [...area.querySelectorAll(
+    '.jp-RenderedSVG img, .jp-RenderedSVG svg, svg g.graph, iframe, .viz-explorer')]
+    .filter(el => el.matches('.viz-explorer') || !el.closest('.viz-explorer'))
+    .map(el => el.matches('g.graph') ? el.ownerSVGElement : el);
+  if (!drawings.length) {{ continue; }}
+  area.scrollIntoView({{block: 'center'}});
+  const width = area.clientWidth;
+  const widths = drawings.map(el => el.getBoundingClientRect().width);
+  const widest = Math.max(...widths);
+  const drawn = widths.every(w => w > 0) &&
+    drawings.every(el => !el.matches('img') || (el.complete && el.naturalWidth > 0));
+  const cell = [...panel.querySelectorAll('.jp-Notebook .jp-Cell')]
+    .indexOf(area.closest('.jp-Cell'));
+  out.push({{cell, mime, width, widest, scroll: area.scrollWidth, drawn}});
+}}
+return out;
+"""
+
+
+def drawings_on_show(driver: Any) -> list[dict[str, Any]]:
+    """Each output of the notebook on show that draws a graph (an SVG image, an inline graph
+    SVG, an iframe such as the step-through page's, the explorer), scrolled into view and
+    measured: its `cell` (index), `mime`, `width` (the output area's), `widest` (its widest
+    drawing), `scroll` (the area's scrollWidth) and `drawn` (every drawing has a size, every
+    image has loaded)."""
+    drawings: list[dict[str, Any]] = driver.execute_script(MEASURE)
+    return drawings
+
+
+def too_wide(drawings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The measured outputs (`drawings_on_show`) whose drawing is wider than their output area
+    or that scroll sideways (1 px of rounding allowed)."""
+    return [d for d in drawings if d["widest"] > d["width"] + 1 or d["scroll"] > d["width"] + 1]
+
+
 def panel(driver: Any) -> Any:
     """The notebook panel on show, as a selenium element."""
     return driver.execute_script(f"return {PANEL};")
 
 
-def run_all(driver: Any, lab: Lab, path: str, timeout: float = 180) -> None:
-    """Open `path` in JupyterLab, run all its cells in its kernel and wait until they are done.
+def open_notebook(driver: Any, lab: Lab, path: str) -> None:
+    """Open `path` in JupyterLab and wait until it shows the notebook (its cells and toolbar).
 
     The first notebook loads JupyterLab; later ones open from its file browser, without
-    reloading the page. Fails at once, with the text, when a cell writes an error or to stderr.
+    reloading the page. JupyterLab starts the notebook's kernel; nothing waits for it.
     """
     if not _open_from_file_browser(driver, lab, path):
         driver.get(lab.page(path))
@@ -333,6 +404,13 @@ def run_all(driver: Any, lab: Lab, path: str, timeout: float = 180) -> None:
         60,
         f"JupyterLab to open {path}",
     )
+
+
+def run_all(driver: Any, lab: Lab, path: str, timeout: float = 180) -> None:
+    """Open `path` in JupyterLab (`open_notebook`), run all its cells in its kernel and wait
+    until they are done. Fails at once, with the text, when a cell writes an error or to stderr.
+    """
+    open_notebook(driver, lab, path)
     wait_until(lambda: _pick_kernel(driver) or _kernel_idle(driver), 60, "the kernel to start")
     for _ in range(3):  # a click that lands before the notebook is wired up does nothing
         _click_menu(driver, "Run", "runmenu:run-all")

@@ -1,10 +1,14 @@
 """Every graph drawing of every teaching notebook fits its output area, in JupyterLab at 1280 px.
 
-Each notebook is opened in JupyterLab 4 (default layout, 1280x900 page) in headless Chromium and
-run there (*Run All Cells*), so its outputs are the trusted, live ones a reader gets. Then each
-output that draws a graph (an SVG image, an inline graph SVG, the step-through page's iframe,
-the explorer widget) is scrolled into view and measured: its drawing must be no wider than the
-output area, and the output area must have no horizontal scrollbar.
+Each notebook, as tests/executed.py ran it in a real kernel (outputs included, run once per
+session for every test that reads them), is opened in JupyterLab 4 (default layout, 1280x900
+page) in headless Chromium, without running it again. It is shown as a reader's saved notebook
+is: trusted, so HTML and SVG render as when the kernel made them; and as a static page shows it,
+without widget views (no kernel holds their models: JupyterLab would say "model not found"), so
+a widget's snapshot shows instead (the explorer's is its drawing). Then each output that draws a
+graph (an SVG image, an inline graph SVG, the step-through page's iframe, the explorer) is
+scrolled into view and measured: its drawing must be no wider than the output area, and the
+output area must have no horizontal scrollbar.
 """
 
 from __future__ import annotations
@@ -15,48 +19,77 @@ from typing import Any
 
 import pytest
 
-from tests.browser import PANEL, Lab, run_all
+from tests.browser import Lab, drawings_on_show, open_notebook, too_wide, wait_until
+from tests.executed import Executed
 from tests.kernel import ROOT
 
 NOTEBOOKS = sorted((ROOT / "examples" / "notebooks").glob("[0-9]*.ipynb"))
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+"""The live widget's mime type: in a notebook without its kernel it shows no widget."""
 
-MEASURE = f"""
-const panel = {PANEL};
-const out = [];
-for (const area of panel.querySelectorAll('.jp-Notebook .jp-OutputArea-output')) {{
-  const mime = area.getAttribute('data-mime-type') || '';
-  // the explorer is measured as a whole: its drawing zooms and pans inside a clipped view
-  const drawings = [...area.querySelectorAll(
-    '.jp-RenderedSVG img, .jp-RenderedSVG svg, svg g.graph, iframe, .viz-explorer')]
-    .filter(el => el.matches('.viz-explorer') || !el.closest('.viz-explorer'))
-    .map(el => el.matches('g.graph') ? el.ownerSVGElement : el);
-  if (!drawings.length) {{ continue; }}
-  area.scrollIntoView({{block: 'center'}});
-  const width = area.clientWidth;
-  const widest = Math.max(...drawings.map(el => el.getBoundingClientRect().width));
-  const cell = [...panel.querySelectorAll('.jp-Notebook .jp-Cell')]
-    .indexOf(area.closest('.jp-Cell'));
-  out.push({{cell, mime, width, widest, scroll: area.scrollWidth}});
-}}
-return out;
-"""
+
+def as_saved(executed: Executed, path: Path) -> dict[str, Any]:
+    """The executed notebook as a reader saves it and a static page shows it: its outputs,
+    without the widget views (each widget's other types, its snapshot, stay)."""
+    run = executed.runs[path.stem]
+    if run.error is not None:
+        raise run.error  # tests/examples/test_notebooks.py reports it too
+    notebook: dict[str, Any] = json.loads((executed.folder / path.name).read_text("utf-8"))
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
+    return notebook
+
+
+def drawing_cells(notebook: dict[str, Any]) -> list[int]:
+    """The cell of each output that draws a graph, in order: what `drawings_on_show` finds."""
+    cells = []
+    for index, cell in enumerate(notebook["cells"]):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            html = "".join(data.get("text/html", ""))  # a string, or a list of lines
+            if "image/svg+xml" in data or 'class="graph"' in html or "<iframe" in html:
+                cells.append(index)
+    return cells
+
+
+def measure(driver: Any, name: str, expected: list[int]) -> list[dict[str, Any]]:
+    """`drawings_on_show`, once JupyterLab shows every drawing of the notebook, drawn."""
+    found: list[dict[str, Any]] = []
+
+    def drawn() -> bool:
+        found[:] = drawings_on_show(driver)
+        return [d["cell"] for d in found] == expected and all(d["drawn"] for d in found)
+
+    wait_until(
+        drawn,
+        60,
+        lambda: (
+            f"{name}'s drawings (in cells {expected}) to show; JupyterLab shows "
+            + str([(d["cell"], "drawn" if d["drawn"] else "not drawn") for d in found])
+        ),
+    )
+    return found
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_drawing_fits_the_notebook_at_1280px(
     path: Path,
+    executed_notebooks: Executed,
     chromium: Any,
     jupyterlab: Lab,
 ) -> None:
-    lab_path = jupyterlab.upload(path.name, json.loads(path.read_text(encoding="utf-8")))
+    notebook = as_saved(executed_notebooks, path)
+    expected = drawing_cells(notebook)
+    assert expected, f"{path.name} shows no graph drawing"
+    lab_path = jupyterlab.upload(path.name, notebook, trusted=True)
     try:
-        run_all(chromium, jupyterlab, lab_path)  # fails on any error or stderr output
-        drawings = chromium.execute_script(MEASURE)
+        open_notebook(chromium, jupyterlab, lab_path)
+        drawings = measure(chromium, path.name, expected)
     finally:
-        jupyterlab.shutdown_kernels()
-    assert drawings, f"{path.name} shows no graph drawing"
-    too_wide = [d for d in drawings if d["widest"] > d["width"] + 1 or d["scroll"] > d["width"] + 1]
-    assert too_wide == [], (
+        jupyterlab.shutdown_kernels()  # the one JupyterLab started on opening it
+    wide = too_wide(drawings)
+    assert wide == [], (
         f"{path.name}: drawings wider than their output area ({drawings[0]['width']} px): "
-        + ", ".join(f"cell {d['cell']} ({d['mime']}): {d['widest']:.0f} px" for d in too_wide)
+        + ", ".join(f"cell {d['cell']} ({d['mime']}): {d['widest']:.0f} px" for d in wide)
     )

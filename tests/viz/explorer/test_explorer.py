@@ -15,7 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Value, topological_order
-from tests.browser import Lab, notebook, panel, run_all, wait_until
+from tests.browser import (
+    Lab,
+    drawings_on_show,
+    notebook,
+    panel,
+    run_all,
+    too_wide,
+    wait_until,
+)
 from tests.conftest import needs
 from tests.kernel import execute, kernel_available
 from viz.explorer.widget import Explorer, explore, replay, slider_range
@@ -233,6 +241,8 @@ def test_dragging_the_slider_in_jupyterlab(chromium: Any, jupyterlab: Lab) -> No
         "the explorer's slider for x",
     )
     root = page.find_element(By.CSS_SELECTOR, ".viz-explorer")
+    (shown,) = drawings_on_show(driver)  # the live explorer fits its output area at 1280 px
+    assert too_wide([shown]) == [], shown
     label = root.find_element(By.CSS_SELECTOR, f"label[for='{slider.get_attribute('id')}']")
     assert label.text == "x"
     revision = int(root.get_attribute("data-revision"))
