@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .context import enable_grad, gc_paused, is_grad_enabled, name_scope, no_grad
+from .forward import hessian, jacfwd, jacrev, jvp, tangents
 from .functional import GradcheckError, grad, gradcheck, value_and_grad
 from .graph import GraphStats, graph_stats, topological_order, zero_grad
 from .ops import OPS, Op, power
@@ -35,5 +36,6 @@ __all__ = [
     "Value", "__version__", "apply", "compile", "enable_grad", "forward_formula", "gc_paused",
     "grad", "gradcheck", "gradients", "graph_stats", "is_grad_enabled", "local_grad_formulas",
     "name_scope", "no_grad", "power", "topological_order", "value_and_grad", "zero_grad",
+    "hessian", "jacfwd", "jacrev", "jvp", "tangents",
 ]
 # fmt: on

@@ -13,6 +13,9 @@ from typing import Any
 
 import numpy as np
 
+import autograd_core
+import nn
+
 from .data import Problem
 from .timing import Budget, epoch_series, series
 
@@ -153,16 +156,12 @@ class Ours(_ScalarEngine):
     description = "autograd_core Values, micrograd-shaped MLP"
 
     def __init__(self, problem: Problem) -> None:
-        from autograd_core import Value
-
         super().__init__(problem)
-        self.wrap = Value
-        self.model, self.params = scalar_mlp(problem, Value)
+        self.wrap = autograd_core.Value
+        self.model, self.params = scalar_mlp(problem, autograd_core.Value)
 
     def count_nodes(self, loss: Any) -> int:
-        from autograd_core import graph_stats
-
-        return graph_stats(loss).nodes
+        return autograd_core.graph_stats(loss).nodes
 
 
 class Micrograd(_ScalarEngine):
@@ -236,14 +235,15 @@ class Compiled(_ScalarEngine):
     fused = True  # forward() also computes the gradients: no forward/backward split to time
 
     def __init__(self, problem: Problem) -> None:
-        from autograd_core import Value, compile
-
         super().__init__(problem)
-        self.model, self.params = scalar_mlp(problem, Value)
+        self.model, self.params = scalar_mlp(problem, autograd_core.Value)
         self.X, self.y = problem.X.copy(), problem.y.copy()
         params, alpha = self.params, self.alpha
-        self.data = compile(lambda x, y: (1 + -y * self.model(x)).relu(), self.X[0], self.y[0])
-        self.penalty = compile(lambda: alpha * sum(p * p for p in params))
+        model = self.model
+        self.data = autograd_core.compile(
+            lambda x, y: (1 + -y * model(x)).relu(), self.X[0], self.y[0]
+        )
+        self.penalty = autograd_core.compile(lambda: alpha * sum(p * p for p in params))
 
     def forward(self) -> Any:
         data = self.data.run(self.X, self.y, input_grads=False)
@@ -277,10 +277,8 @@ class NnFit(_ScalarEngine):
     compiled = False
 
     def __init__(self, problem: Problem) -> None:
-        import nn
-
         super().__init__(problem)
-        self.nn, self.problem = nn, problem
+        self.problem = problem
         self.model = nn.MLP(problem.sizes[0], problem.sizes[1:], activation="relu")
         for layer, (W, b) in zip(self.model.layers, problem.weights):
             for j, neuron in enumerate(layer.neurons):
@@ -290,7 +288,6 @@ class NnFit(_ScalarEngine):
         self.params = self.model.parameters()
 
     def fit(self, epochs: int, lr: Callable[[int], float]) -> Any:
-        nn = self.nn
         return nn.fit(
             self.model, self.problem.X, self.problem.y, loss="hinge", l2=self.alpha,
             optimizer=nn.SGD(self.model, lr=lr), epochs=epochs, shuffle=False, progress=False,

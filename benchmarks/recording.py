@@ -20,6 +20,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import nn
+import viz
+
+from .tables import ms, table
+
 TARGET = 0.20  # the recording may cost at most this share of fit's time
 
 
@@ -32,17 +37,12 @@ class _Nothing:
 
 def _moons(points: int) -> tuple[Any, Any]:
     """`points` two-moons points (noise 0.1, seed 0) and their labels as -1/+1."""
-    import nn
-
     X, y = nn.data.make_moons(points, noise=0.1, seed=0)
     return X, 2 * y - 1
 
 
 def _fit(compiled: bool, epochs: int, points: int, hidden: list[int], watch: str) -> float:
     """Seconds of one fit from fresh weights; `watch` is "none", "nothing" or "view"."""
-    import nn
-    import viz
-
     X, y = _moons(points)
     model = nn.MLP(2, [*hidden, 1], seed=0)
     gc.collect()
@@ -81,9 +81,6 @@ def overhead(
 
 def long_run(epochs: int, points: int, hidden: list[int]) -> dict[str, Any]:
     """A long compiled run: frames kept, the snapshots' bytes, and the time to save each file."""
-    import nn
-    import viz
-
     X, y = _moons(points)
     model = nn.MLP(2, [*hidden, 1], seed=0)
     view = viz.TrainingView(model, X, y)
@@ -119,8 +116,6 @@ def measure(quick: bool = False) -> dict[str, Any]:
 
 def render(results: dict[str, Any], markdown: bool = False) -> list[str]:
     """The section's printed lines."""
-    from .report import ms, table  # report lists this section: import it only when drawing
-
     rec = results.get("recording")
     if not rec:
         return []

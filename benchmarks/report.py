@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-from . import recording, scale
+from . import plain_malloc, recording, scale, versus_torch
+from .tables import ms, table
 from .targets import evaluate
-
-
-def table(headers: list[str], rows: list[list[str]], markdown: bool = False) -> str:
-    """Columns right-aligned except the first; Markdown pipes when asked."""
-    cells = [headers, *rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-
-    def line(row: list[str]) -> str:
-        parts = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
-        return "| " + " | ".join(parts) + " |" if markdown else "  ".join(parts)
-
-    rule = (
-        "|" + "|".join(["-" * (widths[0] + 2)] + ["-" * (w + 1) + ":" for w in widths[1:]]) + "|"
-        if markdown
-        else "  ".join("-" * w for w in widths)
-    )
-    return "\n".join([line(headers), rule, *map(line, rows)])
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1e3:,.3f}" if seconds < 0.01 else f"{seconds * 1e3:,.1f}"
 
 
 def _training(results: dict, markdown: bool) -> list[str]:
@@ -135,11 +115,7 @@ def _memory(results: dict, markdown: bool) -> list[str]:
 
 def _targets(results: dict) -> list[str]:
     out = ["## Targets (this run)"]
-    for target in evaluate(results):
-        verdict = {True: "PASS", False: "MISS", None: "N/A "}[target.passed]
-        value = "not measured" if target.value is None else f"{target.value:,.2f}{target.unit}"
-        sign = ">=" if target.at_least else "<="
-        out.append(f"{verdict}  {target.name}: {value} (target {sign} {target.threshold:g})")
+    out += [target.line() for target in evaluate(results)]
     if results["meta"]["quick"]:
         out.append("(--quick: tiny sizes, so these verdicts say nothing about the real targets)")
     return out
@@ -164,6 +140,8 @@ def render(results: dict, markdown: bool = False) -> str:
             "## 6. Compile at scale: fit(compile=True) steps (MSE, ReLU MLPs) vs numpy by hand",
             scale.render(results.get("scale", []), markdown),
         ],
+        versus_torch.render(results.get("versus_torch"), markdown),
+        plain_malloc.render(results, markdown),
         _targets(results),
     ]
-    return "\n\n".join("\n".join(lines) for lines in sections)
+    return "\n\n".join("\n".join(lines) for lines in sections if lines)

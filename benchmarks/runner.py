@@ -8,36 +8,15 @@ import os
 import platform
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from importlib import metadata
 
 from . import memory, recording, scale, scaling
+from .child import run_child
+from .config import Config
 from .contenders import Contender, available
 from .data import Problem, make_problem
 from .targets import evaluate
-from .timing import Budget
 from .training import check_agreement, forward_backward, training_step
-
-
-@dataclass(frozen=True)
-class Config:
-    quick: bool
-    n_points: int
-    hidden: tuple[int, ...]
-    chain_sizes: tuple[int, ...]
-    step_budget: Budget = field(default_factory=lambda: Budget(4.0, warmup=2, max_repeats=100))
-    chain_budget: Budget = field(default_factory=lambda: Budget(2.0, warmup=1, max_repeats=50))
-
-
-FULL = Config(quick=False, n_points=100, hidden=(16, 16), chain_sizes=(10**3, 10**4, 10**5, 10**6))
-QUICK = Config(
-    quick=True,
-    n_points=8,
-    hidden=(4, 4),
-    chain_sizes=(100, 1000),
-    step_budget=Budget(0.02, warmup=1, min_repeats=2, max_repeats=3),
-    chain_budget=Budget(0.02, warmup=1, min_repeats=2, max_repeats=3),
-)
 
 
 def _version(package: str) -> str | None:
@@ -66,7 +45,7 @@ def meta(config: Config) -> dict:
 
 
 def run(config: Config, log: Callable[[str], None] = lambda _: None) -> dict:
-    """All six sections plus the targets. Sections 1 and 2 are skipped if contenders disagree."""
+    """All eight sections plus the targets. Sections 1 and 2 are skipped if contenders disagree."""
     problem = make_problem(config.n_points, config.hidden)
     contenders, notes = available(problem)
     results: dict = {"meta": meta(config), "notes": notes}
@@ -104,6 +83,11 @@ def run(config: Config, log: Callable[[str], None] = lambda _: None) -> dict:
     results["recording"] = recording.measure(config.quick)
     log("6. compile at scale")
     results["scale"] = scale.run(config.quick, log)
+    quick = ["--quick"] if config.quick else []
+    log("7. fit(compile=True) against PyTorch (in a process of its own: no mallopt)")
+    results["versus_torch"] = run_child("benchmarks.versus_torch", "--child", *quick)
+    log("8. the headline rows without mallopt (in a process of its own)")
+    results["plain_malloc"] = run_child("benchmarks.plain_malloc", *quick)
     results["targets"] = [target.as_dict() for target in evaluate(results)]
     return results
 

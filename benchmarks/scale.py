@@ -25,6 +25,7 @@ import nn
 
 from .child import run_child
 from .memory import _peak_kib, _status_kib
+from .tables import ms, table
 from .timing import Budget, epoch_series, in_turns, series, steady, summary
 
 NETWORKS = ((2, 16, 16, 1), (64, 128, 64, 10), (784, 128, 64, 10))
@@ -164,8 +165,6 @@ def run(quick: bool = False, log: Any = lambda _: None) -> list[dict[str, Any]]:
 
 
 def render(rows: list[dict[str, Any]], markdown: bool = False) -> str:
-    from .report import ms, table
-
     body = []
     for r in rows:
         name = f"{'-'.join(map(str, r['sizes']))}, {r['batch']}"
@@ -204,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(trace_child(sizes, int(args.trace[1]))))
         return 0
     conditions: list[str] = []
-    with steady(conditions):
+    with steady(conditions, keep_freed_memory=True):
         rows = run(args.quick, log=lambda msg: print(f"... {msg}", file=sys.stderr))
     print("\n".join(conditions))
     print(render(rows, args.markdown))

@@ -13,6 +13,8 @@ import sys
 import time
 from typing import Any
 
+import autograd_core
+
 from .child import run_child
 from .timing import Budget, phases, summary
 
@@ -37,15 +39,13 @@ def chain_nodes(n_nodes: int) -> int:
 
 def ours(sizes: list[int], budget: Budget) -> list[dict]:
     """Per-node build, backward and free times of our engine at each size."""
-    from autograd_core import Value
-
     rows = []
     for size in sizes:
         nodes = chain_nodes(size)
 
         def run(size: int = size) -> list[float]:
             start = time.perf_counter()
-            root, _ = chain(Value, size)
+            root, _ = chain(autograd_core.Value, size)
             built = time.perf_counter()
             root.backward()
             done = time.perf_counter()

@@ -23,6 +23,13 @@ class Target:
     def as_dict(self) -> dict:
         return {**asdict(self), "passed": self.passed}
 
+    def line(self) -> str:
+        """`PASS  name: value (target <= threshold)`, as the report prints it."""
+        verdict = {True: "PASS", False: "MISS", None: "N/A "}[self.passed]
+        value = "not measured" if self.value is None else f"{self.value:,.2f}{self.unit}"
+        sign = ">=" if self.at_least else "<="
+        return f"{verdict}  {self.name}: {value} (target {sign} {self.threshold:g})"
+
 
 def _get(read: Callable[[], float]) -> float | None:
     try:
@@ -82,6 +89,7 @@ def evaluate(results: dict) -> list[Target]:
             _get(lambda: chains[-1]["backward_ns_per_node"] / chains[0]["backward_ns_per_node"]),
             "x",
         ),
+        *versus_torch(results.get("versus_torch", {})),
     ]
 
 
@@ -116,3 +124,46 @@ def _scale_targets(rows: list[dict]) -> list[Target]:
                 )
             )
     return targets
+
+
+def versus_torch(section: dict) -> list[Target]:
+    """Issue 25's: a fit(compile=True) epoch at or below a PyTorch loop's at every size; the
+    fit ready in 1 s; a direct `run(X, Y)` at most 1.5x one given the parameter vector; a
+    TrainingView on a compiled fit at most +20%. None where the section did not run."""
+    if "cases" not in section:
+        return []
+    out = [
+        Target(
+            f"fit(compile=True) epoch vs a PyTorch loop, MLP {case['name']}",
+            1.0,
+            False,
+            _get(lambda c=case: c["ratio"]),
+            "x",
+        )
+        for case in section["cases"]
+    ]
+    setup, run, rec = section["setup"], section["run"], section["recording"]
+    return [
+        *out,
+        Target(
+            f"fit(compile=True) ready (tracing, checks), MLP {setup.get('name', '?')}",
+            1.0,
+            False,
+            _get(lambda: setup["median_s"]),
+            " s",
+        ),
+        Target(
+            f"direct run(X, Y) / run(X, Y, params=theta), MLP {run.get('name', '?')}",
+            1.5,
+            False,
+            _get(lambda: run["ratio"]),
+            "x",
+        ),
+        Target(
+            f"viz.TrainingView on a compiled fit, moons demo, {rec.get('epochs', '?')} epochs",
+            20.0,
+            False,
+            _get(lambda: 100 * rec["overhead"]),
+            "%",
+        ),
+    ]

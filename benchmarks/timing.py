@@ -123,14 +123,17 @@ def in_turns(
 
 
 @contextmanager
-def steady(notes: list[str]) -> Iterator[None]:
+def steady(notes: list[str], *, keep_freed_memory: bool) -> Iterator[None]:
     """The conditions of every timing in a run, the same for each contender, so that one run's
     ratios hold on a 2-core machine; what was set is added to `notes`, for the report.
 
     - BLAS on one thread (threadpoolctl): on two cores, a second BLAS thread made numpy's
       784-wide step 2x faster in some spells and 2x slower in others.
-    - glibc's malloc keeps freed memory (`mallopt`): returning it to the system made each big
-      temporary page-fault afresh (650 faults, +1 ms, on a step of the numpy reference).
+    - With `keep_freed_memory`, glibc's malloc keeps freed memory (`mallopt`): returning it to
+      the system made each big temporary page-fault afresh (650 faults, +1 ms, on a step of
+      the numpy reference). It holds for the rest of the process (glibc has no undo) and no
+      user's process has it, so a section that measures what a user gets runs without it, in
+      a process of its own.
     """
     with ExitStack() as stack:
         try:
@@ -140,7 +143,9 @@ def steady(notes: list[str]) -> Iterator[None]:
         else:
             stack.enter_context(threadpool_limits(limits=1, user_api="blas"))
             notes.append("BLAS on one thread (threadpoolctl), for every contender")
-        if _keep_freed_memory():
+        if not keep_freed_memory:
+            notes.append("malloc left as it is (no mallopt), as in a user's process")
+        elif _keep_freed_memory():
             notes.append("glibc malloc keeps freed memory (mallopt), for every contender")
         yield
 

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import html as html_module
 import logging
 import os
 import posixpath
@@ -186,21 +187,34 @@ def mathml(markdown: str) -> str:
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Point a notebook page's table of contents at its headings' ids. mkdocs-jupyter makes the
-    table from the Markdown (`the-graph-before` for "The graph before `backward()`") but
-    nbconvert names the headings itself (`The-graph-before-backward()`)."""
+    """Point a notebook page's table of contents at its headings, ids and words. mkdocs-jupyter
+    makes the table from the notebook turned to Markdown, which names the ids its own way
+    (`the-graph-before` where nbconvert writes `The-graph-before-backward()`) and loses a
+    heading's inline code ("With" for "With `nn.Neuron`"): each entry takes both from the page's
+    own heading."""
     if not page.file.src_uri.startswith(f"{NOTEBOOK_PAGES}/"):
         return html
-    ids = re.findall(r'<h[1-6] id="([^"]*)"', html)
+    headings = re.findall(r'<h([1-6]) id="([^"]*)"[^>]*>(.*?)</h\1>', html, flags=re.S)
     items = list(_walk(page.toc))
-    if len(ids) != len(items):
+    if len(headings) != len(items):
         raise PluginError(
             f"{page.file.src_uri}: {len(items)} entries in its table of contents, "
-            f"{len(ids)} headings"
+            f"{len(headings)} headings"
         )
-    for item, heading_id in zip(items, ids):
+    for item, (_, heading_id, inner) in zip(items, headings):
         item.id = heading_id
+        item.title = heading_text(inner)
     return html
+
+
+def heading_text(inner_html: str) -> str:
+    """A heading's words as a table of contents shows them: no tags, no permalink sign.
+
+    >>> heading_text('With <code>nn.Neuron</code><a class="anchor-link" href="#x">&#182;</a>')
+    'With nn.Neuron'
+    """
+    words = re.sub(r'<a class="anchor-link".*?</a>', "", inner_html, flags=re.S)
+    return html_module.unescape(re.sub(r"<[^>]+>", "", words)).strip()
 
 
 def _walk(items: Any) -> Any:

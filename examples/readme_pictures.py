@@ -1,11 +1,13 @@
 """Draw the pictures that the README and the documentation show, into docs/images/.
 
-    python examples/readme_pictures.py           # rewrite docs/images/*.svg
+    python examples/readme_pictures.py           # rewrite docs/images/*
     python examples/readme_pictures.py OUT_DIR   # or write them to OUT_DIR
 
-Drawings are deterministic (node ids come from graph order, the layout from graphviz-pure), so
+Drawings are deterministic (node ids come from graph order, the layout from graphviz-pure; the
+GIF's frames are graphviz-pure PNGs with Pillow captions, the PDF is written without a date), so
 the committed files change only when a picture's code or the drawing code does; a test
-(tests/test_docs.py) redraws them and checks the committed files are current.
+(tests/test_docs.py) redraws them and checks the committed files are current. The GIF needs
+Pillow and matplotlib (`.[plot]`), the PDF svglib (`.[pdf]`).
 """
 
 from __future__ import annotations
@@ -44,31 +46,29 @@ def mlp_loss() -> Value:
     return loss
 
 
-PICTURES: dict[str, Callable[[], str]] = {
+PICTURES: dict[str, Callable[[Path], Path]] = {
     # The README's opening picture: every value and gradient of o = tanh(x * w + b).
-    "neuron.svg": lambda: _svg(neuron(), rankdir="LR"),
+    "neuron.svg": lambda path: _render(neuron(), path, rankdir="LR"),
     # viz: the same graph with d(result)/d(input) on every edge, the chain rule's factors.
-    "neuron_local_grads.svg": lambda: _svg(neuron(), rankdir="LR", show_local_grads=True),
+    "neuron_local_grads.svg": lambda path: _render(neuron(), path, show_local_grads=True),
     # nn: an MLP with each neuron collapsed to one box (its output's value and gradient).
-    "mlp_collapsed.svg": lambda: _svg(mlp_loss(), rankdir="TB", collapse=4),
+    "mlp_collapsed.svg": lambda path: _render(mlp_loss(), path, rankdir="TB", collapse=4),
+    # For slides: the backward pass of the neuron, one frame per step of explain_backward.
+    "backward.gif": lambda path: viz.explain_backward(neuron(), backend=BACKEND).save(path),
+    # For papers: the neuron as a vector PDF (text selectable).
+    "neuron.pdf": lambda path: _render(neuron(), path, rankdir="LR"),
 }
 
 
-def _svg(root: Value, **options: object) -> str:
-    graph = viz.draw_dot(root, backend=BACKEND, **options)  # type: ignore[arg-type]
-    svg: str = graph.pipe(format="svg", encoding="utf-8")
-    return svg
+def _render(root: Value, path: Path, **options: object) -> Path:
+    options.setdefault("rankdir", "LR")
+    return viz.render(root, path, backend=BACKEND, **options)
 
 
 def write(out_dir: Path) -> list[Path]:
     """Draw every picture into `out_dir`; return the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, draw in PICTURES.items():
-        path = out_dir / name
-        path.write_text(draw(), encoding="utf-8")
-        written.append(path)
-    return written
+    return [draw(out_dir / name) for name, draw in PICTURES.items()]
 
 
 def main(argv: list[str] | None = None) -> None:

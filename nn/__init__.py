@@ -6,6 +6,7 @@ Built only on autograd_core's public API. `nn.data` makes toy data sets (moons, 
 from . import data
 from .callbacks import Callback, TrainingRun
 from .export import from_torch, to_onnx, to_torch
+from .files import load
 from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
 from .losses import (
     LOSSES,
@@ -22,7 +23,7 @@ from .losses import (
 )
 from .module import Module, Outputs
 from .optim import SGD, Adam, Optimizer
-from .serialize import load
+from .steps import ParameterVectors
 from .train import Evaluation, History, evaluate, fit, predict
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "Outputs",
+    "ParameterVectors",
     "TrainingRun",
     "bce",
     "bce_with_logits",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -60,6 +61,19 @@ def finite_nonnegative(x: object, what: str) -> float:
     return number
 
 
+def file_path(path: object, needs: str = "a model file path must be a str or a Path") -> str:
+    """`path` as a str: a str or a PathLike of one (not bytes), not empty and without a NUL
+    byte. Else TypeError (`needs`, got what) or ValueError."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{needs}, got {type(path).__name__}")
+    shown = os.fspath(path)
+    if not isinstance(shown, str):
+        raise TypeError(f"{needs}, got {type(shown).__name__}")
+    if not shown or "\0" in shown:
+        raise ValueError(f"{shown!r} is not a file path")
+    return shown
+
+
 def mismatch(
     missing: Collection[str], unexpected: Collection[str], show: Callable[[Any], str]
 ) -> str:
@@ -68,6 +82,11 @@ def mismatch(
     wrong = [f"missing {show(missing)}"] if missing else []
     wrong += [f"unexpected {show(unexpected)}"] if unexpected else []
     return "; ".join(wrong)
+
+
+def quoted(names: Collection[str]) -> str:
+    """`'a', 'b'`: names sorted and quoted (each cut to 40 characters), for an error message."""
+    return ", ".join(repr(k)[:40] for k in sorted(names))
 
 
 def rows(data: object, what: str) -> list[Any]:

@@ -15,20 +15,23 @@ draw one box per neuron.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from operator import methodcaller
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograd_core import Value, name_scope
 
-from ._checks import is_number, positive_int
+from . import files
+from ._checks import is_number, mismatch, positive_int, quoted
 from .module import Module, Outputs, _Running
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "sigmoid": Value.sigmoid,
+    # `methodcaller("tanh")(x)` is `x.tanh()`: it pickles by name, so a model pickles too
+    "tanh": methodcaller("tanh"),
+    "relu": methodcaller("relu"),
+    "sigmoid": methodcaller("sigmoid"),
     "linear": None,  # identity: adds no node to the graph
 }
 
@@ -277,3 +280,43 @@ def _activation_name(name: object) -> str:
     if name not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {name!r}")
     return name
+
+
+# --- how many parameters a config builds, which nn.load checks before it builds anything -------
+
+
+def _neuron_parameters(config: Mapping[str, Any]) -> int:
+    _config_keys(config, {"nin", "activation", "init"})
+    return _config_size(config["nin"], "nin") + 1
+
+
+def _layer_parameters(config: Mapping[str, Any]) -> int:
+    _config_keys(config, {"nin", "nout", "activation", "init"})
+    return _config_size(config["nout"], "nout") * (_config_size(config["nin"], "nin") + 1)
+
+
+def _mlp_parameters(config: Mapping[str, Any]) -> int:
+    _config_keys(config, {"nin", "nouts", "activation", "output_activation", "init"})
+    nouts = config["nouts"]
+    if not isinstance(nouts, list) or not nouts:
+        raise ValueError("config 'nouts' must be a list of layer sizes")
+    sizes = [_config_size(config["nin"], "nin")]
+    sizes += [_config_size(n, "nouts (each layer size)") for n in nouts]
+    return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+
+
+def _config_size(n: object, what: str) -> int:
+    if type(n) is not int or n < 1:
+        raise ValueError(f"config {what} must be a positive int, got {n!r:.40}")
+    return n
+
+
+def _config_keys(config: Mapping[str, Any], keys: set[str]) -> None:
+    if set(config) != keys:
+        wrong = mismatch(keys - set(config), set(config) - keys, quoted)
+        raise ValueError(f"its config has {wrong}")
+
+
+files.register(Neuron, _neuron_parameters)
+files.register(Layer, _layer_parameters)
+files.register(MLP, _mlp_parameters)

@@ -1,9 +1,11 @@
 """Module: the base class with PyTorch's protocol (`__call__` runs `forward`), which finds
-parameters and submodules, names them, scopes their Values for drawings, and saves and loads them.
+parameters and submodules and names them, scopes their Values for drawings, and saves and loads
+them through the free functions of `nn.files` (which knows no Module subclass).
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar, Token
@@ -12,7 +14,8 @@ from typing import Any, NoReturn, TypeVar, overload
 
 from autograd_core import Value, name_scope
 
-from ._checks import finite_float, mismatch
+from . import files
+from ._checks import finite_float, is_number, mismatch
 
 _running: ContextVar[Module | None] = ContextVar("nn_running_module", default=None)
 _structure = [0]  # bumped whenever a public attribute of any Module is set: caches check it
@@ -34,9 +37,11 @@ class _LoadMethod:
     def __get__(self, obj: M, owner: type[M] | None = None) -> Callable[[PathArg], M]: ...
 
     def __get__(self, obj: Module | None, owner: type[Module] | None = None) -> Callable[..., Any]:
-        from .serialize import build, load_into
-
-        return MethodType(load_into, obj) if obj is not None else MethodType(build, owner)
+        if obj is not None:
+            return MethodType(files.load_into, obj)
+        if owner is None or owner is Module:
+            return files.load  # `nn.Module.load(path)` is `nn.load(path)`: any nn class
+        return MethodType(files.build, owner)
 
 
 class Module:
@@ -78,7 +83,11 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with _Running(self):
-            return self.forward(*args, **kwargs)
+            try:
+                return self.forward(*args, **kwargs)
+            except TypeError:
+                _explain_call(self, args, kwargs)  # the call does not fit forward: say how to
+                raise  # a TypeError from inside forward
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """What calling the module computes; subclasses define it."""
@@ -115,6 +124,12 @@ class Module:
         """Set every parameter's `.grad` to 0 (leaves accumulate across `backward()` calls)."""
         for p in self.parameters():
             p.grad = 0.0
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled and deep-copied without the submodule-name cache, which is keyed by `id()`."""
+        state = dict(vars(self))
+        state.pop("_names", None)
+        return state
 
     def get_config(self) -> dict[str, Any] | None:
         """The constructor arguments that rebuild this module (`type(self)(**config)`), saved in
@@ -214,9 +229,7 @@ class Module:
         previous file intact. An existing file keeps its permission mode; a symlink is written
         through (its target is replaced). Non-finite parameters are refused.
         """
-        from .serialize import save
-
-        save(self, path)
+        files.save(self, path)
 
     load = _LoadMethod()
 
@@ -234,6 +247,28 @@ def _scope_attribute(name: str, value: object) -> None:
             for path, _, p in item._parameter_tree():
                 inner = f"{here}.{path}" if path else here
                 p.scope = f"{outer}.{inner}" if outer else inner
+
+
+def _explain_call(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Raise a TypeError saying how to call `module` if `args` and `kwargs` do not fit its
+    forward (`model(1.0, 2.0)`: pass one list); return if they do."""
+    try:
+        signature = inspect.signature(module.forward)
+    except (TypeError, ValueError):  # a forward without a signature (a builtin): nothing to add
+        return
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as e:
+        name, params = type(module).__name__, list(signature.parameters.values())
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(positional) == 1 and len(args) > 1 and not kwargs:
+            shown = ", ".join(repr(a) if is_number(a) else f"x{i}" for i, a in enumerate(args))
+            raise TypeError(
+                f"{name} takes its inputs as one list: call model([{shown}]), not "
+                f"model({shown}) ({len(args)} separate arguments)"
+            ) from None
+        plain = inspect.Signature([p.replace(annotation=p.empty) for p in params])
+        raise TypeError(f"{name}.forward{plain} cannot take these arguments: {e}") from None
 
 
 class _Running:

@@ -5,40 +5,45 @@ One training step is: forward every sample of a batch, compute the loss, zero th
 (full-batch gradient descent), `1` one step per sample (stochastic), `k` one step per k samples
 (mini-batch): the three kinds the material teaches. `compile=True` takes the same steps through
 `autograd_core.compile`: the model and loss are traced once and replayed over each batch.
+
+fit is three parts: preparation (`_prepare` checks the arguments), a step (`nn.steps`: eager
+or compiled, one protocol) and the loop (`_train`), which calls the callbacks through
+`nn.callbacks.Hooks`.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import numpy as np
 
-import autograd_core
 from autograd_core import Value, gc_paused, no_grad
 
 from ._checks import finite_nonnegative, positive_int, rows
-from .callbacks import TrainingRun
-from .callbacks import hooks as callback_hooks
-from .losses import (
-    LOSSES,
-    LossSpec,
-    _number,
-    _scores,
-    check_targets,
-    get_loss,
-    l2_penalty,
-    softmax_cross_entropy,
-    squared_error,
-)
+from .callbacks import Hooks, TrainingRun
+from .losses import LossSpec, _number, _scores, check_targets, get_loss
 from .module import Module
 from .optim import SGD, Optimizer
+from .steps import (
+    CompiledStep,
+    EagerStep,
+    Objective,
+    Outputs,
+    ParameterVectors,
+    Step,
+    forward,
+    take,
+)
 
 Loss = str | Callable[[Any, Any], Value]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass
@@ -54,6 +59,8 @@ class History:
     by batch size; `accuracy` the fraction of training samples classified right in those same
     forward passes (None for a regression loss); `time` the seconds since fit() started, at the
     end of each epoch. `val_*` are measured after each epoch when `validation` data is given.
+    `steps` is the number of optimizer steps this fit took (as `on_batch_end` counts them, from
+    0 in every fit), whatever steps the optimizer took before.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -61,7 +68,7 @@ class History:
     time: list[float] = field(default_factory=list)
     val_loss: list[float] | None = None
     val_accuracy: list[float] | None = None
-    steps: int = 0  # optimizer steps taken
+    steps: int = 0  # optimizer steps this fit took
 
     @property
     def epochs(self) -> int:
@@ -80,9 +87,35 @@ class Evaluation(NamedTuple):
     accuracy: float | None  # None for a regression loss
 
 
-StepFn = Callable[[Sequence[int]], tuple[float, Any]]
+# fit's keywords that belong to an optimizer: what each is, and an example in its place.
+_OPTIMIZER_KEYWORDS = {
+    "lr": ("the learning rate", "nn.SGD(model, lr={})"),
+    "learning_rate": ("the learning rate", "nn.SGD(model, lr={})"),
+    "momentum": ("momentum", "nn.SGD(model, lr=0.1, momentum={})"),
+    "weight_decay": ("weight decay", "nn.SGD(model, lr=0.1, weight_decay={})"),
+}
 
 
+def _optimizer_keywords_explained(fn: Callable[P, R]) -> Callable[P, R]:
+    """`fit(..., lr=0.1)` raises a TypeError saying that the learning rate belongs to the
+    optimizer, with the call to write instead (Python's own error would only name `lr`)."""
+
+    @functools.wraps(fn)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        for name, (what, example) in _OPTIMIZER_KEYWORDS.items():
+            if name in kwargs:
+                value = kwargs[name]
+                shown = example.format(repr(value) if isinstance(value, (int, float)) else "0.1")
+                raise TypeError(
+                    f"fit() has no argument {name!r}: {what} belongs to the optimizer; pass "
+                    f"one: nn.fit(model, X, y, optimizer={shown})"
+                )
+        return fn(*args, **kwargs)
+
+    return checked
+
+
+@_optimizer_keywords_explained
 def fit(
     model: Module,
     X: np.ndarray | Sequence[Any],
@@ -124,7 +157,7 @@ def fit(
     the loss must build the same graph for every sample, so they must not branch on the data
     (`if x.data > 0:`; ops like relu are fine). Before training, fit checks the compiled loss
     against the eager one on up to 32 samples spread over (X, y) (fewer for a big model; see
-    `nn.train.CHECKED`), each and together, and raises ValueError if they differ. A custom loss
+    `nn.steps.CHECKED`), each and together, and raises ValueError if they differ. A custom loss
     callable must be a mean over samples of its per-sample values, and it gets the targets as
     they are (one program is traced per distinct target); the built-in losses have no branch on
     the numbers and get the targets as traced data (softmax_cross_entropy's class labels as
@@ -133,15 +166,56 @@ def fit(
     `callbacks` is a list of objects with any of the hooks of `nn.Callback` (`on_train_begin`,
     `on_batch_end`, `on_epoch_end`, `on_train_end`), called in list order; `viz.TrainingView` is
     one. A callback may `stop()` the run or `add()` samples to it (see `nn.TrainingRun`). The
-    time spent in callbacks is left out of `history.time`.
+    time spent in callbacks is left out of `history.time`. A compiled fit writes its parameters
+    back into the model's Values before a hook only when a callback that has it reads the model
+    (every callback, unless it sets `reads_model = False` and reads `run.parameter_vectors()`),
+    and always before validation and when training ends.
 
     Python's cyclic garbage collector is paused while training (see `autograd_core.gc_paused`).
     """
+    training = _prepare(
+        model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l2, validation, to_label
+    )
+    hooks = Hooks(callbacks)
+    return _train(training, _step(training, compile), hooks, progress)
+
+
+# --- preparation ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Training:
+    """What fit checked and prepared before its first step."""
+
+    objective: Objective
+    spec: LossSpec
+    epochs: int
+    batch_size: int | None
+    validation: tuple[list[Any], list[Any]] | None
+    first_output: Any  # the model's output for the first sample
+    shuffle: bool
+    rng: np.random.Generator  # the order of the samples in every epoch, when shuffled
+
+    def batches(self) -> list[Sequence[int]]:
+        """One epoch's batches of sample indices (a callback may have added samples)."""
+        n = len(self.objective.samples)
+        size = n if self.batch_size is None else min(self.batch_size, n)
+        order = self.rng.permutation(n).tolist() if self.shuffle and size < n else range(n)
+        return [order[lo : lo + size] for lo in range(0, n, size)]
+
+
+def _prepare(
+    model: Module, X: np.ndarray | Sequence[Any], y: np.ndarray | Sequence[Any], loss: Loss,
+    optimizer: Optimizer | None, epochs: int, batch_size: int | None, shuffle: bool,
+    seed: int | np.random.Generator | None, l2: float,
+    validation: tuple[np.ndarray | Sequence[Any], np.ndarray | Sequence[Any]] | None,
+    to_label: Callable[[Any], Any] | None,
+) -> _Training:  # fmt: skip
+    """fit's arguments checked (errors name the argument) and turned into what the loop needs."""
     spec = get_loss(loss)
     if to_label is not None:
         spec = LossSpec(spec.fn, to_label=to_label)
     samples, targets = _dataset(X, y)
-    n = len(samples)
     epochs = positive_int(epochs, "epochs")
     if batch_size is not None:
         batch_size = positive_int(batch_size, "batch_size")
@@ -152,212 +226,79 @@ def fit(
         raise TypeError(f"optimizer must be an nn Optimizer (SGD, Adam), got {optimizer!r}")
     val = _dataset(*validation) if validation is not None else None
     first_output = _check_targets(model, spec.fn, samples, targets, val)
-    hooked = callback_hooks(callbacks)
-
-    l2_params = _parameters(model) if l2 else []
-    if compile:
-        outputs = None if spec.predict is None else "values" if to_label else "numbers"
-        step: Any = _CompiledStep(
-            model, spec.fn, optimizer, l2_params, l2, samples, targets, outputs, first_output
-        )
-    else:
-        step = _training_step(model, spec.fn, optimizer, l2_params, l2, samples, targets)
-    sync = getattr(step, "sync", lambda: None)  # compiled steps keep the parameters in a vector
+    l2_params = tuple(_parameters(model)) if l2 else ()
+    objective = Objective(model, spec.fn, optimizer, samples, targets, l2, l2_params)
     rng = np.random.default_rng(seed)
+    return _Training(objective, spec, epochs, batch_size, val, first_output, shuffle, rng)
+
+
+def _step(training: _Training, compile: bool) -> Step:
+    """The eager step, or the compiled one with the outputs the loss's label rule reads."""
+    if not compile:
+        return EagerStep(training.objective)
+    spec = training.spec
+    outputs: Outputs = None if spec.predict is None else "values" if spec.to_label else "numbers"
+    return CompiledStep(training.objective, outputs, training.first_output)
+
+
+# --- the loop ----------------------------------------------------------------------------------
+
+
+def _train(training: _Training, step: Step, hooks: Hooks, progress: bool) -> History:
+    """Run the epochs: train, validate, record, call the hooks; stop when a callback asks."""
+    o, spec, val = training.objective, training.spec, training.validation
     history = History(
         accuracy=[] if spec.predict else None,
         val_loss=[] if val else None,
         val_accuracy=[] if val and spec.predict else None,
     )
-    run = TrainingRun(samples, targets, epochs, batch_size, spec.predict, val)
-    on_batch_end, on_epoch_end = hooked["on_batch_end"], hooked["on_epoch_end"]
-    for hook in hooked["on_train_begin"]:
-        hook(model, run)
+    run = TrainingRun(
+        o.samples, o.targets, training.epochs, training.batch_size, spec.predict, val,
+        _reader(step, o),
+    )  # fmt: skip
+    hooks.train_begin(o.model, run)
     start = time.perf_counter()
-    in_callbacks = 0.0  # seconds spent in callbacks during the epochs, left out of history.time
-    steps = 0
-    bar = _progress_bar(epochs, progress)
-    with gc_paused(), bar, _finally(sync):  # an interrupted fit keeps its last step
+    bar = _progress_bar(training.epochs, progress)
+    with gc_paused(), bar, _finally(step.sync):  # an interrupted fit keeps its last step
         for epoch in bar:
-            n = len(samples)  # a callback may have added samples
-            size = n if batch_size is None else min(batch_size, n)
-            order = rng.permutation(n).tolist() if shuffle and size < n else range(n)
-            total, right = 0.0, 0
-            for lo in range(0, n, size):
-                batch = order[lo : lo + size]
-                batch_loss, outputs = step(batch)
-                total += batch_loss * len(batch)
-                if spec.predict:
-                    right += _count_right(spec, outputs, _take(targets, batch))
-                if on_batch_end:
-                    called = time.perf_counter()
-                    sync()
-                    for hook in on_batch_end:
-                        hook(model, steps, batch_loss)
-                    in_callbacks += time.perf_counter() - called
-                steps += 1
-            if val or on_epoch_end:  # they read the model: give it the trained numbers
-                sync()
-            history.steps = optimizer.steps
-            history.loss.append(total / n)
-            if history.accuracy is not None:
-                history.accuracy.append(right / n)
-            if val:
-                result = _evaluate(model, *val, spec)
-                history.val_loss.append(result.loss)  # type: ignore[union-attr]
-                if history.val_accuracy is not None:
-                    history.val_accuracy.append(result.accuracy)  # type: ignore[arg-type]
-            history.time.append(time.perf_counter() - start - in_callbacks)
+            _train_epoch(training, step, hooks, history)
+            _validate(training, step, history)
+            history.time.append(time.perf_counter() - start - hooks.seconds)
             if progress:
                 bar.set_postfix(_postfix(history), refresh=False)
-            if on_epoch_end:
-                called = time.perf_counter()
-                for hook in on_epoch_end:
-                    hook(model, epoch, history)
-                in_callbacks += time.perf_counter() - called
+            hooks.epoch_end(o.model, epoch, history, step.sync)
             if run.stop_requested:
                 break
-    for hook in hooked["on_train_end"]:
-        hook(model, history)
+    hooks.train_end(o.model, history)
     return history
 
 
-def _training_step(
-    model: Callable[..., Any],
-    loss_fn: Callable[..., Any],
-    optimizer: Optimizer,
-    l2_params: list[Value],
-    l2: float,
-    samples: list[Any],
-    targets: list[Any],
-) -> StepFn:
-    """The function fit() calls per batch (the indices of its samples, which a callback may add
-    to), returning (loss, outputs); `_CompiledStep` is the same function, compiled."""
-
-    def step(batch: Sequence[int]) -> tuple[float, list[Any]]:
-        outputs = _forward(model, _take(samples, batch))
-        loss = loss_fn(outputs, _take(targets, batch))
-        if l2:
-            loss = loss + l2_penalty(l2_params, l2)
-        if not isinstance(loss, Value):
-            raise TypeError(f"the loss must return a Value, got {type(loss).__name__}")
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss.data, outputs
-
-    return step
+def _train_epoch(training: _Training, step: Step, hooks: Hooks, history: History) -> None:
+    """One step per batch; the epoch's loss (weighted by batch size) and accuracy recorded."""
+    o, spec = training.objective, training.spec
+    n = len(o.samples)
+    total, right = 0.0, 0
+    for batch in training.batches():
+        loss, outputs = step(batch)
+        total += loss * len(batch)
+        if spec.predict:
+            right += _count_right(spec, outputs, take(o.targets, batch))
+        hooks.batch_end(o.model, history.steps, loss, step.sync)
+        history.steps += 1
+    history.loss.append(total / n)
+    if history.accuracy is not None:
+        history.accuracy.append(right / n)
 
 
-# How a compiled step hands each built-in loss its targets, and how it reduces over a batch.
-# Every built-in loss takes its targets as traced numbers (class labels as one-hot vectors),
-# so one program serves every batch; a custom loss gets them as static values. squared_error
-# is a sum over samples, every other built-in loss a mean.
-_SUMMED = (squared_error,)
-_BUILT_IN = {spec.fn for spec in LOSSES.values()}
-
-
-class _CompiledStep:
-    """`_training_step` through `autograd_core.compile`: the per-sample loss (and the model's
-    outputs, for accuracy) traced once and replayed per batch; the l2 term in closed form.
-
-    The parameters live in one vector between `sync()` calls, which write it (and the last
-    step's gradients) back to the model's Values: updating a hundred thousand Values one by one
-    would take longer than the step itself. fit syncs after every epoch, before any
-    `on_batch_end` callback and when training stops. The compiled loss is checked against the
-    eager one first, on up to CHECKED samples spread over the data (ValueError if they differ).
-    """
-
-    def __init__(
-        self, model: Callable[..., Any], loss_fn: Callable[..., Value], optimizer: Optimizer,
-        l2_params: list[Value], l2: float, samples: list[Any], targets: list[Any],
-        want_outputs: str | None, first_output: Any,
-    ) -> None:  # fmt: skip
-        self.static = loss_fn not in _BUILT_IN
-        self.classes = 0  # softmax_cross_entropy: labels become one-hot vectors of this length
-        if loss_fn is softmax_cross_entropy:  # first_output: the model's for samples[0]
-            self.classes = len(first_output)
-        reduction: Literal["mean", "sum"] = "sum" if loss_fn in _SUMMED else "mean"
-        self.several = False  # does the model return a list of outputs?
-
-        def per_sample(x: Any, y: Any) -> tuple[Value, ...]:
-            out = model(x)
-            self.several = isinstance(out, list)
-            loss = loss_fn(out, y)
-            if not isinstance(loss, Value):
-                raise TypeError(f"the loss must return a Value, got {type(loss).__name__}")
-            return (loss, *(out if self.several else [out]))
-
-        self.samples, self.labels = samples, targets  # fit's lists: a callback may add to them
-        X, Y = np.asarray(samples, dtype=float), self.targets(targets)
-        self.X, self.Y = X, Y
-        static = (1,) if self.static else ()
-        # The vector: the optimizer's parameters, then the penalty's, then any other fn reads. In
-        # the model's order, a layer's weights are one block of it, read and updated as a view.
-        first = list({id(p): p for p in [*optimizer.params, *l2_params]}.values())
-        self.data = autograd_core.compile(
-            per_sample, X[0], Y[0], reduction=reduction, static=static, params=first
-        )
-        _check_compiled(self.data, reduction, model, samples, targets, loss_fn, X, Y)
-        self.optimizer, self.want_outputs = optimizer, want_outputs
-        self.params = self.data.params  # the penalty's parameters are among them (given first)
-        self.l2, self.penalized = l2, _positions(self.params, l2_params)
-        self.theta = np.array([p.data for p in self.params])
-        self.grads = np.zeros(len(self.params))
-        self.synced = True
-
-    def targets(self, yb: list[Any]) -> Any:
-        if self.static:
-            return list(yb)
-        if self.classes:
-            return np.eye(self.classes)[np.asarray(yb, dtype=int)]
-        return np.asarray(yb, dtype=float)
-
-    def __call__(self, batch: Sequence[int]) -> tuple[float, Any]:
-        if self.synced:  # the Values may have changed since (a callback, a load): read them
-            self.theta = np.array([p.data for p in self.params])
-        if len(self.X) != len(self.samples):  # a callback added samples
-            self.X, self.Y = np.asarray(self.samples, dtype=float), self.targets(self.labels)
-        index = _batch_index(batch)
-        X = self.X[index]
-        Y = self.Y[index] if isinstance(self.Y, np.ndarray) else _take(self.Y, batch)
-        result = self.data.run(X, Y, input_grads=False, params=self.theta)
-        grads, loss = result.grads, result.value
-        if self.l2:  # l2·Σ p², whose gradient is 2·l2·p: one dot product, one scaled copy
-            p = self.theta[self.penalized]
-            grads[self.penalized] += 2 * self.l2 * p
-            loss += self.l2 * float(p @ p)
-        n = len(self.optimizer.params)
-        self.theta[:n] = self.optimizer.update(self.theta[:n], grads[:n])
-        self.grads, self.synced = grads, False
-        if not self.want_outputs:
-            return loss, []
-        scores = np.column_stack(result.outputs[1:]) if self.several else result.outputs[1]
-        if self.want_outputs == "values":  # a to_label of the user's may read .data
-            rows = scores.tolist()
-            return loss, [[Value(v) for v in r] for r in rows] if self.several else list(
-                map(Value, rows)
-            )
-        return loss, scores  # one row per sample, for the loss's label rule
-
-    def sync(self) -> None:
-        """Write the vector and the last step's gradients back to the parameters' Values."""
-        if not self.synced:
-            for p, value, grad in zip(self.params, self.theta.tolist(), self.grads.tolist()):
-                p.data, p.grad = value, grad
-            self.synced = True
-
-
-def _batch_index(batch: Sequence[int]) -> slice | Sequence[int]:
-    """A batch as indices; a slice (an array's view, a list's quick copy) when it is a range,
-    as every batch is without shuffling."""
-    return slice(batch.start, batch.stop) if isinstance(batch, range) else batch
-
-
-def _take(items: list[Any], batch: Sequence[int]) -> list[Any]:
-    """items[i] for i in batch."""
-    index = _batch_index(batch)
-    return items[index] if isinstance(index, slice) else [items[i] for i in index]
+def _validate(training: _Training, step: Step, history: History) -> None:
+    """The loss and accuracy on the validation data, after the epoch, recorded."""
+    if training.validation is None:
+        return
+    step.sync()  # the model's Values must hold the trained numbers
+    result = _evaluate(training.objective.model, *training.validation, training.spec)
+    history.val_loss.append(result.loss)  # type: ignore[union-attr]
+    if history.val_accuracy is not None:
+        history.val_accuracy.append(result.accuracy)  # type: ignore[arg-type]
 
 
 def _postfix(history: History) -> dict[str, str]:
@@ -368,57 +309,12 @@ def _postfix(history: History) -> dict[str, str]:
     return shown
 
 
-def _positions(params: list[Value], some: list[Value]) -> slice | np.ndarray:
-    """Where `some` (each one of `params`) sit in `params`: a slice when they are a block."""
-    where = {id(p): i for i, p in enumerate(params)}
-    found = np.array([where[id(p)] for p in some], dtype=np.intp)
-    if len(found) and (found == np.arange(found[0], found[0] + len(found))).all():
-        return slice(int(found[0]), int(found[0]) + len(found))
-    return found
-
-
 @contextmanager
 def _finally(fn: Callable[[], None]) -> Iterator[None]:
     try:
         yield
     finally:
         fn()
-
-
-CHECKED = 32, 500_000
-"""fit(compile=True) runs up to 32 samples both ways before training, to catch a trace that
-does not hold for every sample, but at least 2 and no more than 500,000 graph nodes' worth."""
-
-
-@no_grad()
-def _check_compiled(
-    data: Any, reduction: str, model: Callable[..., Any], samples: list[Any], targets: list[Any],
-    loss_fn: Callable[..., Any], X: np.ndarray, Y: Any,
-) -> None:  # fmt: skip
-    """Raise ValueError unless the compiled loss is the eager one on CHECKED samples spread
-    over the data (an eager pass over all of a big data set would take longer than training)."""
-    most, nodes = CHECKED
-    count = max(2, min(most, nodes // max(1, data.nodes)))
-    picked = sorted({round(i) for i in np.linspace(0, len(samples) - 1, count)})
-    Y_picked = Y[picked] if isinstance(Y, np.ndarray) else [Y[i] for i in picked]
-    losses = np.atleast_1d(data(X[picked], Y_picked)[0]).tolist()
-    outputs = _forward(model, [samples[i] for i in picked])
-    chosen = [targets[i] for i in picked]
-    pairs = [
-        (f"of sample {i}", c, loss_fn(o, t).data)
-        for i, c, o, t in zip(picked, losses, outputs, chosen)
-    ]
-    together = sum(losses) if reduction == "sum" else sum(losses) / len(losses)
-    eager = loss_fn(outputs, chosen).data
-    pairs.append((f"of samples {picked[0]}..{picked[-1]} together", together, eager))
-    for what, compiled, eager in pairs:
-        if not abs(compiled - eager) <= 1e-9 * max(abs(eager), abs(compiled)) + 1e-12:
-            raise ValueError(
-                f"fit(compile=True): the compiled loss {what} is {compiled!r} but the eager one "
-                f"is {eager!r}. A compiled model and loss must build the same graph for every "
-                "sample (no Python branches on .data), and a custom loss must be the mean of its "
-                "per-sample values; train with compile=False otherwise"
-            )
 
 
 @no_grad()
@@ -429,7 +325,7 @@ def predict(model: Callable[..., Any], X: np.ndarray | Sequence[Any]) -> list[An
     >>> [round(out, 4) for out in nn.predict(model, [[0.0], [1.0], [2.0]])]
     [0.0, 0.2739, 0.5478]
     """
-    return [_floats(out) for out in _forward(model, _samples(X))]
+    return [_floats(out) for out in forward(model, _samples(X))]
 
 
 def evaluate(
@@ -452,7 +348,7 @@ def evaluate(
 def _evaluate(
     model: Callable[..., Any], samples: list[Any], targets: list[Any], spec: LossSpec
 ) -> Evaluation:
-    outputs = _forward(model, samples)
+    outputs = forward(model, samples)
     loss = spec.fn(outputs, targets).data
     if spec.predict is None:
         return Evaluation(loss, None)
@@ -470,12 +366,6 @@ def _count_right(spec: LossSpec, outputs: Any, targets: list[Any]) -> int:
     if right.ndim > 1:  # several outputs per sample: right when all are
         right = right.reshape(len(targets), -1).all(axis=1)
     return int(np.count_nonzero(right))
-
-
-def _forward(model: Callable[..., Any], samples: list[Any]) -> list[Any]:
-    if isinstance(model, Module):
-        return model.forward_batch(samples)
-    return [model(x) for x in samples]
 
 
 def _floats(output: Any) -> Any:
@@ -511,10 +401,30 @@ def _check_targets(
     """Before training: every target (and validation target) suits the loss and the model's
     output for the first sample (its count, range and type), named by index if not. Returns
     that output."""
-    output = _forward(model, samples[:1])[0]
+    output = forward(model, samples[:1])[0]
     for ys in (targets, val[1] if val else []):
         check_targets(loss_fn, ys, output)
     return output
+
+
+def _reader(step: Step, objective: Objective) -> Callable[[], ParameterVectors]:
+    """What `TrainingRun.parameter_vectors()` calls: the step's reader of the model's
+    parameters, made on first use (a fit whose callbacks never read them pays nothing)."""
+    made: list[Callable[[], ParameterVectors]] = []
+
+    def read() -> ParameterVectors:
+        if not made:
+            made.append(step.reader(_model_parameters(objective)))
+        return made[0]()
+
+    return read
+
+
+def _model_parameters(objective: Objective) -> list[Value]:
+    """The parameters callbacks read, in `model.parameters()` order (the optimizer's when the
+    model has no `parameters()`)."""
+    parameters = getattr(objective.model, "parameters", None)
+    return list(parameters() if callable(parameters) else objective.optimizer.params)
 
 
 def _parameters(model: object) -> list[Value]:

@@ -34,7 +34,7 @@ import pytest
 
 from tests.conftest import needs
 from tests.kernel import kernel_available, kernel_env
-from viz.renderer import _die_with_parent
+from viz.drawing.layout_program import _die_with_parent
 
 WIDTH, HEIGHT = 1280, 900
 START_TIMEOUT = 90.0

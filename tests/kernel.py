@@ -6,6 +6,7 @@ import importlib.util
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,8 +24,16 @@ def kernel_available() -> bool:
     return True
 
 
-def kernel_env() -> dict[str, str]:
-    """The test process's environment minus any `dot`, the venv's scripts and MPLBACKEND."""
+IPYKERNEL6 = os.environ.get("IPYKERNEL6_PATH", "")
+"""A folder holding ipykernel 6, for the tests of both majors the project supports: a kernel
+started with it first on its PYTHONPATH runs it instead of the venv's ipykernel 7 (the rest of
+its dependencies are the venv's). Made by .ci/run:
+`pip install --no-deps --target DIR "ipykernel>=6.29,<7" "nest_asyncio>=1.4"`."""
+
+
+def kernel_env(first: Sequence[str] = ()) -> dict[str, str]:
+    """The test process's environment minus any `dot`, the venv's scripts and MPLBACKEND;
+    `first`: folders put before everything else on the kernel's PYTHONPATH."""
     scripts = Path(sys.executable).parent.resolve()
     kept = []
     for entry in os.environ.get("PATH", "").split(os.pathsep):
@@ -36,7 +45,8 @@ def kernel_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["PATH"] = os.pathsep.join(kept)
     # The kernel imports the working tree's packages, as this test process does.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    path = [*first, str(ROOT), env.get("PYTHONPATH")]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, path))
     return env
 
 

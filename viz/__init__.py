@@ -6,11 +6,18 @@ no system Graphviz: graphviz-pure lays it out; a system `dot` is used when asked
 
 from typing import TYPE_CHECKING
 
-from .draw import DEFAULT_MAX_NODES, GraphTooLargeError, draw_dot, format_number
+from .drawing import (
+    Digraph,
+    Renderer,
+    RendererNotFound,
+    UnreadableRasterWarning,
+    draw_dot,
+    find_renderer,
+)
 from .explain import backward_steps, explain_backward
+from .files import render
+from .graph import DEFAULT_MAX_NODES, GraphTooLargeError, format_number
 from .jupyter import HTMLPage, show
-from .render import render
-from .renderer import Digraph, Renderer, RendererNotFound, UnreadableRasterWarning, find_renderer
 from .training import TrainingView
 
 if TYPE_CHECKING:

@@ -8,28 +8,38 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import keyword
 import math
 import subprocess
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import cast
 
 from autograd_core import OPS, Value, topological_order
 
-from .draw import DEFAULT_MAX_NODES, format_number
-from .names import qualified_names
-from .render import FORMATS, render
-from .renderer import BACKENDS, RendererNotFound
+from .drawing.layout_program import BACKENDS, RendererNotFound
+from .files import FORMATS, render
+from .graph.limits import DEFAULT_MAX_NODES
+from .graph.names import qualified_names
+from .graph.numbers import format_number
 
-__all__ = ["FUNCTIONS", "MAX_EXPRESSION_LENGTH", "RejectedExpression", "evaluate", "main"]
+__all__ = [
+    "FUNCTIONS",
+    "MAX_EXPRESSION_LENGTH",
+    "RejectedExpression",
+    "evaluate",
+    "main",
+    "parse_expression",
+    "variables",
+]
 
 MAX_EXPRESSION_LENGTH = 1000
 """Longer expressions are refused (characters)."""
 
-FUNCTIONS = {
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
     name: getattr(Value, name)
     for name, op in OPS.items()
     if op.arity == 1 and not op.infix and op.n is None and hasattr(Value, name)
@@ -83,6 +93,7 @@ grammar (anything else is refused, exit status 2, and nothing is evaluated):
 
 output (-o): the extension picks the format:
   .svg .png .jpg      the drawing          .dot .gv  its DOT source
+  .pdf                the drawing for papers (vector; pip install "autograd-core[pdf]")
   .html               a page that steps through the backward pass (open it in a browser)
 
 exit status: 0 ok, 1 math or rendering error (e.g. log(-1)), 2 usage or rejected expression.
@@ -108,7 +119,33 @@ def _where(text: str, node: ast.AST | None) -> str:
 
 
 def parse_expression(text: str, names: Sequence[str]) -> ast.Expression:
-    """Parse and check `text`; raise RejectedExpression naming the first thing not allowed."""
+    """Parse and check `text`; raise RejectedExpression naming the first thing not allowed, or
+    every name it uses that is not in `names` and every one of `names` it does not use."""
+    text = _checked_text(text)
+    try:
+        with warnings.catch_warnings():  # "\}" in a string: the user's text, not ours to warn on
+            warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
+            tree = ast.parse(text, mode="eval")
+    except SyntaxError as error:
+        raise RejectedExpression(f"invalid syntax: {error.msg} (column {error.offset})") from None
+    except (RecursionError, MemoryError, ValueError) as error:
+        raise RejectedExpression(f"the expression cannot be parsed: {error}") from None
+    for node in ast.walk(tree):  # breadth first, iterative
+        _check_node(node, text)
+    _check_function_names(tree, text)
+    _check_names(variables(tree), names)
+    return tree
+
+
+def variables(tree: ast.AST) -> list[str]:
+    """The names an expression uses (its functions aside), in the order they first appear."""
+    uses = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in FUNCTIONS]
+    uses.sort(key=lambda n: (n.lineno, n.col_offset))
+    return list(dict.fromkeys(n.id for n in uses))
+
+
+def _checked_text(text: object) -> str:
+    """The expression, stripped, once it is a str of allowed length with something in it."""
     if not isinstance(text, str):
         raise TypeError(f"the expression must be a str, got {type(text).__name__}")
     if len(text) > MAX_EXPRESSION_LENGTH:
@@ -117,48 +154,62 @@ def parse_expression(text: str, names: Sequence[str]) -> ast.Expression:
         )
     if not text.strip():
         raise RejectedExpression("the expression is empty")
-    try:
-        with warnings.catch_warnings():  # "\}" in a string: the user's text, not ours to warn on
-            warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
-            tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as error:
-        raise RejectedExpression(f"invalid syntax: {error.msg} (column {error.offset})") from None
-    except (RecursionError, MemoryError, ValueError) as error:
-        raise RejectedExpression(f"the expression cannot be parsed: {error}") from None
-    text = text.strip()
-    for node in ast.walk(tree):  # breadth first, iterative
-        if isinstance(node, ast.Call):
-            func = node.func
-            if not (isinstance(func, ast.Name) and func.id in FUNCTIONS):
-                raise RejectedExpression(
-                    f"only calls to {', '.join(FUNCTIONS)} are allowed{_where(text, node)}"
-                )
-            if len(node.args) != 1 or node.keywords:
-                raise RejectedExpression(
-                    f"{func.id}() takes exactly one argument, no keywords{_where(text, node)}"
-                )
-        elif isinstance(node, ast.Name):
-            if node.id in FUNCTIONS:
-                continue  # a call's function: checked above; a bare use is caught below
-            if node.id not in names:
-                hint = f"; pass --set {node.id}=NUMBER" if node.id.isidentifier() else ""
-                raise RejectedExpression(f"name {node.id!r} is not set{hint}")
-        elif isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, int | float):
-                raise RejectedExpression(
-                    f"only real numbers are allowed as constants{_where(text, node)}"
-                )
-            _number(node.value, text, node)
-        elif isinstance(node, ast.BinOp) and type(node.op) not in _BINARY:
-            raise RejectedExpression(
-                f"operator {type(node.op).__name__} is not allowed; use + - * / **"
-                f"{_where(text, node)}"
-            )
-        elif isinstance(node, ast.UnaryOp) and not isinstance(node.op, _UNARY):
-            raise RejectedExpression(f"only unary - and + are allowed{_where(text, node)}")
-        elif not isinstance(node, _OK_NODES):
-            what = _WHAT.get(type(node), type(node).__name__)
-            raise RejectedExpression(f"not allowed here: {what}{_where(text, node)}")
+    return text.strip()
+
+
+def _check_node(node: ast.AST, text: str) -> None:
+    """Refuse `node` unless the grammar allows it (names are checked by `_check_names`)."""
+    check = _CHECKS.get(type(node))
+    if check is not None:
+        check(node, text)
+    elif not isinstance(node, _OK_NODES):
+        what = _WHAT.get(type(node), type(node).__name__)
+        raise RejectedExpression(f"not allowed here: {what}{_where(text, node)}")
+
+
+def _check_call(node: ast.AST, text: str) -> None:
+    call = cast(ast.Call, node)
+    func = call.func
+    if not (isinstance(func, ast.Name) and func.id in FUNCTIONS):
+        raise RejectedExpression(
+            f"only calls to {', '.join(FUNCTIONS)} are allowed{_where(text, node)}"
+        )
+    if len(call.args) != 1 or call.keywords:
+        raise RejectedExpression(
+            f"{func.id}() takes exactly one argument, no keywords{_where(text, node)}"
+        )
+
+
+def _check_constant(node: ast.AST, text: str) -> None:
+    value = cast(ast.Constant, node).value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RejectedExpression(f"only real numbers are allowed as constants{_where(text, node)}")
+    _number(value, text, node)
+
+
+def _check_binary(node: ast.AST, text: str) -> None:
+    op = cast(ast.BinOp, node).op
+    if type(op) not in _BINARY:
+        raise RejectedExpression(
+            f"operator {type(op).__name__} is not allowed; use + - * / **{_where(text, node)}"
+        )
+
+
+def _check_unary(node: ast.AST, text: str) -> None:
+    if not isinstance(cast(ast.UnaryOp, node).op, _UNARY):
+        raise RejectedExpression(f"only unary - and + are allowed{_where(text, node)}")
+
+
+_CHECKS: dict[type[ast.AST], Callable[[ast.AST, str], None]] = {
+    ast.Call: _check_call,
+    ast.Constant: _check_constant,
+    ast.BinOp: _check_binary,
+    ast.UnaryOp: _check_unary,
+}
+
+
+def _check_function_names(tree: ast.AST, text: str) -> None:
+    """A function's name is only allowed as the function of a call."""
     for node in ast.walk(tree):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.Name) and child.id in FUNCTIONS:
@@ -166,7 +217,38 @@ def parse_expression(text: str, names: Sequence[str]) -> ast.Expression:
                     raise RejectedExpression(
                         f"{child.id} is a function: call it, as {child.id}(x){_where(text, child)}"
                     )
-    return tree
+
+
+def _check_names(used: Sequence[str], names: Sequence[str]) -> None:
+    """Refuse, naming them all, the names used but not set and the names set but not used."""
+    missing = [name for name in used if name not in names]
+    unused = [name for name in names if name not in used]
+    problems = []
+    if missing:
+        sets = " ".join(f"--set {name}=NUMBER" for name in missing)
+        if len(missing) == 1:
+            problems.append(f"name {missing[0]!r} is not set; pass {sets}")
+        else:
+            problems.append(f"names {', '.join(map(repr, missing))} are not set; pass {sets}")
+    if unused:
+        known = f"its names are {', '.join(used)}" if used else "it uses no names"
+        guesses = [guess for name in unused if (guess := _guess(name, missing))]
+        hint = f" (did you mean {', '.join(guesses)}?)" if guesses else ""
+        problems.append(
+            f"--set {', '.join(unused)} went unused{hint}: the expression does not use "
+            f"{'it' if len(unused) == 1 else 'them'}; {known}"
+        )
+    if problems:
+        raise RejectedExpression(". ".join(problems))
+
+
+def _guess(name: str, missing: Sequence[str]) -> str | None:
+    """The missing name `name` was probably meant to be (another case, a typo), if any."""
+    for other in missing:
+        if other.lower() == name.lower():
+            return other
+    close = difflib.get_close_matches(name, missing, n=1)
+    return close[0] if close else None
 
 
 def _number(value: float, text: str = "", node: ast.AST | None = None) -> float:
@@ -211,38 +293,48 @@ def evaluate(text: str, values: dict[str, float], sources: dict[Value, str] | No
             results[node] = leaves[node.id]
         elif not ready:
             stack.append((node, True))
-            if isinstance(node, ast.BinOp):
-                if not (isinstance(node.op, ast.Pow) and _literal(node.right) is not None):
-                    stack.append((node.right, False))
-                stack.append((node.left, False))
-            elif isinstance(node, ast.UnaryOp):
-                stack.append((node.operand, False))
-            else:  # a checked Call
-                stack.append((cast(ast.Call, node).args[0], False))
+            stack.extend((operand, False) for operand in reversed(_operands(node)))
             continue
-        elif isinstance(node, ast.BinOp):
-            left = results[node.left]
-            if isinstance(node.op, ast.Pow):
-                exponent = _literal(node.right)
-                right = results[node.right] if exponent is None else exponent
-                results[node] = left**right
-            else:
-                right = results[node.right]
-                results[node] = {
-                    ast.Add: Value.__add__,
-                    ast.Sub: Value.__sub__,
-                    ast.Mult: Value.__mul__,
-                    ast.Div: Value.__truediv__,
-                }[type(node.op)](left, right)
-        elif isinstance(node, ast.UnaryOp):
-            operand = results[node.operand]
-            results[node] = -operand if isinstance(node.op, ast.USub) else operand
         else:
-            call = cast(ast.Call, node)
-            results[node] = FUNCTIONS[cast(ast.Name, call.func).id](results[call.args[0]])
+            results[node] = _apply(node, results)
         if sources is not None and results[node] not in sources:
             sources[results[node]] = ast.get_source_segment(text, node) or ""
     return results[tree.body]
+
+
+_ARITHMETIC: dict[type[ast.operator], Callable[[Value, Value], Value]] = {
+    ast.Add: Value.__add__,
+    ast.Sub: Value.__sub__,
+    ast.Mult: Value.__mul__,
+    ast.Div: Value.__truediv__,
+}
+
+
+def _operands(node: ast.AST) -> list[ast.AST]:
+    """What a checked operator or call node needs evaluated first (a literal exponent is not:
+    the op keeps it as a number)."""
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Pow) and _literal(node.right) is not None:
+            return [node.left]
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    return [cast(ast.Call, node).args[0]]
+
+
+def _apply(node: ast.AST, results: dict[ast.AST, Value]) -> Value:
+    """The Value of a checked operator or call node, its operands evaluated in `results`."""
+    if isinstance(node, ast.BinOp):
+        left = results[node.left]
+        if isinstance(node.op, ast.Pow):
+            exponent = _literal(node.right)
+            return left ** (results[node.right] if exponent is None else exponent)
+        return _ARITHMETIC[type(node.op)](left, results[node.right])
+    if isinstance(node, ast.UnaryOp):
+        operand = results[node.operand]
+        return -operand if isinstance(node.op, ast.USub) else operand
+    call = cast(ast.Call, node)
+    return FUNCTIONS[cast(ast.Name, call.func).id](results[call.args[0]])
 
 
 def _parse_set(items: Sequence[str]) -> dict[str, float]:
@@ -364,7 +456,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             options["show_local_grads"] = args.local_grads
         try:
             path = render(root, args.output, **options)
-        except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as error:
+        except (
+            ImportError,
+            OSError,
+            RuntimeError,
+            ValueError,
+            subprocess.SubprocessError,
+        ) as error:
             return _fail(prog, "error", _render_error(error), 1)
         if not args.quiet:
             print(f"wrote {path}")

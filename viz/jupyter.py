@@ -10,7 +10,7 @@ from typing import Any
 
 from autograd_core import Value
 
-from .draw import draw_dot
+from .drawing.draw import draw_dot
 
 __all__ = ["HTMLPage", "show"]
 

@@ -58,7 +58,7 @@ def math_of(xp: Any) -> Any:
 
         @staticmethod
         def sign(a: Array) -> Array:
-            return xp.sign(a) * 1.0
+            return (a > 0) * 1.0 - (a < 0) * 1.0  # 0 at nan, as on floats (xp.sign: nan)
 
     return M
 

@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..ops import MATH, Op
+from ..ops import FAMILIES, MATH, Op
 from ..value import Value
 
 _ATOM, _POW, _UNARY, _MUL, _ADD = 5, 4, 3, 2, 1
@@ -77,37 +77,60 @@ class Symbol:
         return Symbol(f"{name}({', '.join(self.literal(a).text for a in args)})", _ATOM, self.code)
 
 
+NAMESPACE = "m"
+"""What code calls the rules' math namespace, as the rules do: `m.cos(v0)`. Its functions are
+IEEE-style (inf, nan) where an op of the same name raises, so code never calls them bare."""
+
+
 class Symbols:
-    """The math namespace `m` on Symbols: `m.cos(x)` is the text `cos(x)`. In code (`code=True`,
-    for compiled programs) `pow` is a call of `ieee_pow`, which gives inf at `0 ** -1` as the
-    engine does (`pow` is the op `x ** y`, which needs a positive base)."""
+    """The math namespace `m` on Symbols: `m.cos(x)` is the text `cos(x)` for a reader, and
+    `m.cos(x)` in code (`code=True`, for compiled programs), where `pow` is a call too (inf at
+    `0 ** -1`, as the engine's derivative pass gives)."""
 
     def __init__(self, code: bool = False) -> None:
-        self._code = code
+        self._prefix = f"{NAMESPACE}." if code else ""
 
     def __getattr__(self, name: str) -> Any:
         if name not in MATH:
             raise AttributeError(f"the math namespace has no {name!r} (it has {', '.join(MATH)})")
-        return lambda *args: args[0].call(name, *args)
+        return lambda *args: args[0].call(self._prefix + name, *args)
 
     def pow(self, x: Symbol, n: object) -> Symbol:
-        return x.call("ieee_pow", x, n) if self._code else x**n
+        return x.call(self._prefix + "pow", x, n) if self._prefix else x**n
 
 
 def forward_symbol(op: Op, args: Sequence[Symbol]) -> Symbol:
-    """The code computing `op` from `args`: `x * w`, `-x`, `tanh(n)`, `x ** 2`. Code writes an
-    operator only where Python's and numpy's never raise (+ - *); it calls the op's value
-    function for the others, so errors read as the engine's (`division by zero: 1.0 / 0.0`)."""
+    """The code computing `op` from `args`: `x * w`, `-x`, `tanh(n)`, `x ** 2`, read off the row.
+
+    An op whose float form is plain arithmetic prints as that arithmetic: the float form runs
+    on the symbols, as a rule does. Code writes it only for an op that never raises; it calls
+    the others by name, so their errors read as the engine's (`division by zero: 1.0 / 0.0`).
+    A reader sees `infix` and `x ** n` operators."""
     a = args[0]
-    if op.name == "neg":
-        return -a
-    if op.name == "id":
-        return a
-    if op.infix and (op.infix in "+-*" or not a.code):
+    if not (a.code and op.raises) and (text := _arithmetic(op, args)) is not None:
+        return text
+    if op.infix and not a.code:
         return a._infix(op.infix, args[1])
     if op.n is not None and not a.code:
         return a._infix("**", op.n)
-    return a.call(op.name, *args, *([] if op.n is None else [op.n]))
+    return a.call(called_name(op), *args, *([] if op.n is None else [op.n]))
+
+
+def called_name(op: Op) -> str:
+    """The name code calls `op` by: its row's name, or for a row of a family (one row per
+    exponent, `op.n`) the family's function, `power(x, n)`, `ieee_power(x, n)`: a family's rows
+    may share their name with a row of two inputs (`ieee_pow(x, y)`)."""
+    return op.name if op.n is None else FAMILIES[op.name].__name__
+
+
+def _arithmetic(op: Op, args: Sequence[Symbol]) -> Symbol | None:
+    """The op's float form run on symbols, when it is only arithmetic (+ - * / and negation on
+    its inputs); None when it calls math, compares or converts (which a Symbol refuses)."""
+    try:
+        out = op.value(*args)
+    except TypeError:
+        return None
+    return out if isinstance(out, Symbol) else None
 
 
 def local_grad_symbols(op: Op, out: Symbol, args: Sequence[Symbol]) -> tuple[Symbol, ...]:

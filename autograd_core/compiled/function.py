@@ -3,19 +3,25 @@ example or a batch (grouped by static arguments), adds up gradients and checks a
 
 from __future__ import annotations
 
+import functools
 import inspect
 import keyword
+import operator
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
+from ..context import gc_paused
 from ..value import Value, gradients
-from .arrays import namespace
-from .levels import _Levels
-from .program import _Program, _same
-from .trace import TraceError, _trace
+from .arrays import _to_numpy, namespace
+from .levels import _Levels, schedule
+from .printer import load, source
+from .program import _Program
+from .shared import Rows, as_slice, covers, same
+from .tensorize import layer_notes
+from .trace import TraceError, _Trace, _trace
 from .vocabulary import VOCABULARY
 
 Reduction = Literal["mean", "sum"]
@@ -42,14 +48,55 @@ class Result(NamedTuple):
 
 
 @dataclass
+class _Entry:
+    """A program and what a compiled function makes of it, each on first use: where its
+    parameters sit in the function's `params` (`slots`), its batch schedules (with and without
+    input gradients), its straight-line functions and its printed source."""
+
+    program: _Program
+    slots: Rows
+    schedules: dict[bool, _Levels] = field(default_factory=dict)
+    functions: dict[bool, Callable[..., Any]] = field(default_factory=dict)
+
+    def schedule(self, input_grads: bool) -> _Levels:
+        if input_grads not in self.schedules:
+            with gc_paused():  # lists by the hundred thousand, and no cycle among them
+                self.schedules[input_grads] = schedule(self.program, input_grads)
+        return self.schedules[input_grads]
+
+    def function(self, backward: bool) -> Callable[..., Any]:
+        """The straight-line program (a wide network's has hundreds of thousands of lines)."""
+        if backward not in self.functions:
+            self.functions[backward] = load(self.program, backward)
+        return self.functions[backward]
+
+    @functools.cached_property
+    def source(self) -> str:
+        return source(self.program, notes=layer_notes(self.program))
+
+
+@dataclass
 class _Group:
     """Part of a batch that one program runs: which rows (None: all of them, or the single
     example) and the arguments as the program takes them (an array per number of fn's)."""
 
-    program: _Program
+    entry: _Entry
     rows: np.ndarray | None
     size: int
     inputs: list[Any]
+
+
+@dataclass
+class _Call:
+    """A call's arguments, checked: their array library `xp` (numpy, or another Array API
+    library's namespace), the batch size (None: one example), which arguments carry a batch
+    axis, and the groups of rows that share one program."""
+
+    xp: Any
+    device: Any  # the arrays' device, for another library's
+    batch: int | None
+    batched: list[bool]
+    groups: list[_Group]
 
 
 class CompiledFunction:
@@ -90,7 +137,7 @@ class CompiledFunction:
             a if i in self.static else _array(a, i) for i, a in enumerate(example_args)
         ]
         self.shapes = [None if i in self.static else a.shape for i, a in enumerate(self._example)]
-        self._programs: dict[tuple[Any, ...], _Program] = {}
+        self._programs: dict[tuple[Any, ...], _Entry] = {}
         self.backend: Literal["auto", "levels", "lines"] = "auto"
         # Every parameter a program reads: those in `params` first, in that order, then the
         # others in the order fn first uses them.
@@ -102,32 +149,32 @@ class CompiledFunction:
             if p not in self._slot:
                 self._slot[p] = len(self.params)
                 self.params.append(p)
-        self._program(self._example)
+        self._entry(self._example)
 
     # --- the programs, one per value of the static arguments --------------------------------
 
-    def _program(self, args: Sequence[Any]) -> _Program:
+    def _entry(self, args: Sequence[Any]) -> _Entry:
         """The program for these static argument values, traced on first use."""
         key = tuple(_hashable(args[i]) for i in self.static)
         if key not in self._programs:
             example = list(self._example)
             for i in self.static:
                 example[i] = args[i]
-            frozen = frozenset(self.static)
-            trace = _trace(self.fn, example, frozen)
-            program = _Program(trace, self.arg_names, self.shapes, self.title, self._slot)
+            with gc_paused():  # a graph holds no cycles: a collection would only re-scan it
+                trace = _trace(self.fn, example, frozenset(self.static))
+                program = _Program(trace, self.arg_names, self.shapes, self.title, self._slot)
             for p in program.params:
                 if p not in self._slot:
                     self._slot[p] = len(self.params)
                     self.params.append(p)
-            program.slots = _span(np.array([self._slot[p] for p in program.params], dtype=np.intp))
-            self._programs[key] = program
+            slots = as_slice(np.array([self._slot[p] for p in program.params], dtype=np.intp))
+            self._programs[key] = _Entry(program, slots)
         return self._programs[key]
 
     @property
     def source(self) -> str:
         """The program as Python: forward statements, then the chain rule, line by line."""
-        return "\n\n".join(p.source for p in self._programs.values())
+        return "\n\n".join(entry.source for entry in self._programs.values())
 
     def __str__(self) -> str:
         return self.source
@@ -135,11 +182,10 @@ class CompiledFunction:
     @property
     def nodes(self) -> int:
         """How many nodes the traced graph has (the first program's): the size of fn's work."""
-        return len(next(iter(self._programs.values())))
+        return len(next(iter(self._programs.values())).program)
 
     def __repr__(self) -> str:
-        program = next(iter(self._programs.values()))
-        n_ops = sum(row.kind == "op" for row in program.rows)
+        n_ops = next(iter(self._programs.values())).program.n_ops
         more = f", {len(self._programs)} programs" if len(self._programs) > 1 else ""
         return (
             f"<compiled {self.title}: {n_ops} ops, {len(self.params)} parameters, "
@@ -150,23 +196,11 @@ class CompiledFunction:
 
     def __call__(self, *args: Any) -> Any:
         """fn's outputs: floats for one example, arrays over a batch (a tuple for several)."""
-        if (xp := namespace(*args)) is not np:
-            return self._on_library(xp, args, None, False, None).outputs
-        batch, batched, groups = self._split(args)
-        results = []
-        for group in groups:
-            values = _values(group.program, None)
-            levels = self._scheduled(group.program, batch, input_grads=False)
-            with np.errstate(all="ignore"):  # the ops raise clear errors themselves
-                if levels is not None:
-                    out = levels.run(group.inputs, values, None, group.size)[0]
-                else:
-                    out = group.program.forward(*group.inputs, values.tolist())
-                    out = out if len(group.program.outputs) > 1 else (out,)
-            results.append(out)
-        outputs = _gather(groups, results, batch)
+        call = self._split(args)
+        results = [self._pass(group, call, None, None, False)[0] for group in call.groups]
+        outputs = _gather(call.groups, results, call.batch)
         if self.check:
-            self._verify(args, batch, batched, outputs, None)
+            self._verify(args, call, outputs, None)
         return outputs if len(outputs) > 1 else outputs[0]
 
     def run(self, *args: Any, input_grads: bool = True, params: Any = None) -> Result:
@@ -177,49 +211,30 @@ class CompiledFunction:
         an array in `self.params` order, stands in for the parameters' `.data` (a training loop
         that keeps its parameters in one vector: `fit(compile=True)`).
         """
-        if params is not None:
-            params = np.asarray(params, dtype=float)
-            if params.shape != (len(self.params),):
-                raise ValueError(
-                    f"params must be {len(self.params)} numbers, in the order of .params; "
-                    f"got shape {params.shape}"
-                )
-        if (xp := namespace(*args)) is not np:
-            return self._on_library(xp, args, params, input_grads, 1.0)
-        batch, batched, groups = self._split(args)
-        scale = 1.0 / batch if batch is not None and self.reduction == "mean" else 1.0
-        total, grads = 0.0, np.zeros(len(self.params))
+        params = None if params is None else self._param_vector(params)
+        call = self._split(args)
+        mean = call.batch is not None and self.reduction == "mean"
+        scale = 1.0 / call.batch if mean else 1.0  # type: ignore[operator]
+        total, grads = 0.0, None  # the gradients in `params` order, made when needed
         g_args: list[Any] = [None] * len(self.shapes)
         results = []
-        for group in groups:
-            program = group.program
-            values = _values(program, params)
-            levels = self._scheduled(program, batch, input_grads)
-            with np.errstate(all="ignore"):
-                if levels is not None:  # the seed, one number, broadcasts over the batch
-                    out, g_inputs, g_params = levels.run(group.inputs, values, scale, group.size)
-                    if len(groups) == 1 and _covers(program.slots, len(grads)):  # fresh: keep it
-                        grads = g_params
-                    else:
-                        grads[program.slots] += g_params
-                else:
-                    floats = values.tolist()  # one example: the engine's numbers, bit for bit
-                    seed = scale if batch is None else np.full(group.size, scale)
-                    out, g_inputs, g_params = program.forward_backward(*group.inputs, floats, seed)
-                    out = out if len(program.outputs) > 1 else (out,)
-                    if g_params:
-                        g = _stack(g_params)  # (parameters, rows) over a batch, else (parameters,)
-                        grads[program.slots] += g.sum(axis=1) if g.ndim == 2 else g
+        for group in call.groups:
+            out, g_inputs, g_params = self._pass(group, call, params, scale, input_grads)
+            if len(call.groups) == 1 and covers(group.entry.slots, len(self.params)):
+                grads = g_params  # fresh, and every parameter in order: keep it
+            else:
+                grads = np.zeros(len(self.params)) if grads is None else grads
+                grads[group.entry.slots] += g_params
             results.append(out)
-            loss = out[0] if _full(out[0], group.size) else np.broadcast_to(out[0], group.size)
-            total += float(loss.sum())
+            total += _summed(out[0], group.size, call.xp)
             if input_grads:
-                self._add_input_grads(g_args, g_inputs, group, batch, batched)
-        value = total / batch if batch is not None and self.reduction == "mean" else total
-        outputs = _gather(groups, results, batch)
+                self._add_input_grads(g_args, g_inputs, group, call)
+        value = total / call.batch if mean else total  # type: ignore[operator]
+        outputs = _gather(call.groups, results, call.batch)
+        grads = np.zeros(len(self.params)) if grads is None else grads
         result = Result(value, grads, tuple(g_args), outputs if len(outputs) > 1 else outputs[0])
         if self.check:
-            self._verify(args, batch, batched, outputs, result)
+            self._verify(args, call, outputs, result)
         return result
 
     def backward(self, *args: Any, input_grads: bool = True) -> Result:
@@ -230,87 +245,118 @@ class CompiledFunction:
             p.grad += g
         return result
 
-    # --- the batch backend --------------------------------------------------------------------
+    def _param_vector(self, params: Any) -> np.ndarray:
+        vector = np.asarray(params, dtype=float)
+        if vector.shape != (len(self.params),):
+            raise ValueError(
+                f"params must be {len(self.params)} numbers, in the order of .params; "
+                f"got shape {vector.shape}"
+            )
+        return vector
 
-    def _scheduled(self, program: _Program, batch: int | None, input_grads: bool) -> Any:
+    # --- one program's pass -------------------------------------------------------------------
+
+    def _pass(
+        self, group: _Group, call: _Call, params: np.ndarray | None, seed: float | None,
+        input_grads: bool,
+    ) -> tuple[tuple[Any, ...], Any, np.ndarray]:  # fmt: skip
+        """One group's forward pass and, given a seed (the loss's scale), its backward pass:
+        (outputs, input gradients, parameter gradients summed over the group, in the order of
+        the program's parameters)."""
+        entry = group.entry
+        values = _values(entry, params)
+        levels = self._scheduled(entry, call, input_grads)
+        with np.errstate(all="ignore"):  # the ops raise clear errors themselves
+            if levels is not None:  # the seed, one number, broadcasts over the batch
+                out, g_inputs, g_params = levels.run(
+                    group.inputs, values, seed, group.size, call.xp
+                )
+                return out, g_inputs, g_params
+            several = len(entry.program.outputs) > 1
+            if seed is None:
+                out = entry.function(backward=False)(*group.inputs, values.tolist())
+                return (out if several else (out,)), None, np.zeros(len(values))
+            # one example: the engine's numbers (floats), bit for bit
+            seeds = seed if call.batch is None else np.full(group.size, seed)
+            out, g_inputs, g_params = entry.function(backward=True)(
+                *group.inputs, values.tolist(), seeds
+            )
+        g = _stack(g_params) if g_params else np.zeros(0)  # (parameters, rows) or (parameters,)
+        return (out if several else (out,)), g_inputs, g.sum(axis=1) if g.ndim == 2 else g
+
+    def _scheduled(self, entry: _Entry, call: _Call, input_grads: bool) -> _Levels | None:
         """The level-by-level schedule to run a batch with, or None for the straight-line
         program: for one example (whose numbers must be the engine's, bit for bit) unless
         `backend="levels"`, when `backend="lines"`, or, with "auto", when the graph is too
-        sequential to gain."""
-        if self.backend == "lines" or (batch is None and self.backend != "levels"):
+        sequential to gain. Another library's arrays always run by levels."""
+        if call.xp is not np:
+            return entry.schedule(input_grads)
+        if self.backend == "lines" or (call.batch is None and self.backend != "levels"):
             return None
-        levels = _schedule(program, input_grads)
+        levels = entry.schedule(input_grads)
         if self.backend == "auto" and 2 * len(levels.steps) > levels.n_ops:
             return None
         return levels
 
-    def _on_library(
-        self, xp: Any, args: tuple[Any, ...], params: Any, input_grads: bool, seed: Any
-    ) -> Result:
-        """A batch of another Array API library's arrays (torch tensors, on their device): the
-        level schedule computes with that library and returns its arrays; the parameters and
-        their gradients stay numpy vectors. Static arguments and single examples are numpy's."""
+    # --- arguments: checked, then grouped by program --------------------------------------------
+
+    def _split(self, args: tuple[Any, ...]) -> _Call:
+        """Check the arguments; find their array library, the batch size (None: one example),
+        which arguments carry a batch axis, and the groups of rows that share one program."""
+        if len(args) != len(self.shapes):
+            raise TypeError(f"{self.title} takes {len(self.shapes)} arguments, got {len(args)}")
+        xp, device = self._library(args)
+        arrays = [
+            a if i in self.static else _array(a, i) if xp is np else _foreign(a, i, xp, device)
+            for i, a in enumerate(args)
+        ]
+        batch, batched = self._batch_axes(arrays)
+        if xp is not np and batch is None:
+            raise ValueError(
+                f"{self.title}: {xp.__name__} arrays need a batch axis; pass one example as "
+                "numbers or numpy arrays"
+            )
+        groups = []
+        for rows, example in self._rows_by_program(arrays, batch, batched):
+            size = 1 if batch is None else batch if rows is None else len(rows)
+            inputs = [
+                None if i in self.static else _columns(a, rows, size, batched[i], xp)
+                for i, a in enumerate(arrays)
+            ]
+            groups.append(_Group(self._entry(example), rows, size, inputs))
+        return _Call(xp, device, batch, batched, groups)
+
+    def _library(self, args: tuple[Any, ...]) -> tuple[Any, Any]:
+        """The arrays' library (numpy, or another Array API library's namespace) and device.
+        Mixing numpy arrays with another library's is refused: say which argument is which."""
+        traced = [(i, a) for i, a in enumerate(args) if i not in self.static]
+        foreign = [(i, a) for i, a in traced if hasattr(a, "shape") and not _is_numpy(a)]
+        if not foreign:
+            return np, None
+        numpy = [(i, a) for i, a in traced if isinstance(a, np.ndarray)]
+        if numpy:
+            (i, a), (j, b) = foreign[0], numpy[0]
+            raise TypeError(
+                f"{self.title}: argument {self.arg_names[i]} is a {_kind(a)} but argument "
+                f"{self.arg_names[j]} a {_kind(b)}; give every array argument as one library's "
+                f"arrays: convert {self.arg_names[j]} to a {_kind(a)} (torch.as_tensor(...)), or "
+                f"{self.arg_names[i]} to numpy (.numpy())"
+            )
+        xp = namespace(*(a for _, a in foreign))
         if self.static:
             raise TypeError(f"{self.title}: static arguments need numpy arrays, not {xp.__name__}")
-        if len(args) != len(self.shapes):
-            raise TypeError(f"{self.title} takes {len(self.shapes)} arguments, got {len(args)}")
-        program = self._program(self._example)
-        sizes = {
-            a.shape[0] for a, s in zip(args, self.shapes) if hasattr(a, "shape") and a.shape != s
-        }
-        if len(sizes) != 1 or 0 in sizes:
-            raise ValueError(
-                f"{self.title}: {xp.__name__} arrays need one batch size (> 0), got {sorted(sizes)}"
-            )
-        (size,) = sizes
-        inputs: list[Any] = []
-        for a, shape in zip(args, self.shapes):
-            a = a if hasattr(a, "shape") else xp.asarray(a, dtype=xp.float64)
-            batched = a.shape != shape
-            if batched and a.shape[1:] != shape:
-                raise ValueError(
-                    f"{self.title}: expected shape (batch, *{shape}), got {tuple(a.shape)}"
-                )
-            flat = xp.reshape(a, (size, -1)).T if batched else xp.reshape(a, (-1,))
-            inputs.append(flat[0] if batched and shape == () else flat if shape else a)
-        levels, values = _schedule(program, input_grads), _values(program, params)
-        scale = 1.0 / size if self.reduction == "mean" else 1.0
-        with np.errstate(all="ignore"):
-            seeds = None if seed is None else np.full(size, scale)
-            out, g_inputs, g_params = levels.run(inputs, values, seeds, size, xp)
-        grads = np.zeros(len(self.params))
-        grads[program.slots] += g_params
-        g_args: list[Any] = [None] * len(self.shapes)
-        for i, shape in enumerate(self.shapes if g_inputs is not None else []):
-            elements = [g_inputs[i]] if shape == () else g_inputs[i]
-            device = out[0].device
-            rows = [
-                xp.broadcast_to(xp.asarray(g, dtype=xp.float64, device=device), (size,))
-                if not hasattr(g, "shape") or g.shape != (size,)
-                else g
-                for g in elements
-            ]
-            g_args[i] = xp.reshape(xp.stack(rows, axis=1), (size, *(shape or ())))
-        value = float(xp.sum(out[0])) * scale
-        outputs = tuple(out)
-        return Result(value, grads, tuple(g_args), outputs if len(outputs) > 1 else outputs[0])
+        return xp, getattr(foreign[0][1], "device", None)
 
-    # --- batches ------------------------------------------------------------------------------
-
-    def _split(self, args: tuple[Any, ...]) -> tuple[int | None, list[bool], list[_Group]]:
-        """Check the arguments; find the batch size (None: one example), which arguments carry
-        a batch axis, and the groups of rows that share one program."""
-        if len(args) != len(self.shapes):
-            raise TypeError(f"{self.title} takes {len(self.shapes)} arguments, got {len(args)}")
-        arrays = [a if i in self.static else _array(a, i) for i, a in enumerate(args)]
-        batch, batched = None, [False] * len(args)
+    def _batch_axes(self, arrays: list[Any]) -> tuple[int | None, list[bool]]:
+        """The batch size (None: one example) and which arguments carry a batch axis."""
+        batch, batched = None, [False] * len(arrays)
         for i, (a, shape) in enumerate(zip(arrays, self.shapes)):
-            if shape is None or a.shape == shape:
+            if shape is None or tuple(a.shape) == shape:
                 continue
-            if a.shape[1:] != shape or a.ndim != len(shape) + 1:
+            if tuple(a.shape[1:]) != shape or a.ndim != len(shape) + 1:
                 raise ValueError(
                     f"argument {self.arg_names[i]} of {self.title}: expected shape {shape} "
-                    f"(one example) or (batch, *{shape}), got {a.shape}"
+                    f"(one example) or (batch, *{shape}), got {tuple(a.shape)}"
                 )
             if batch is not None and len(a) != batch:
                 raise ValueError(f"arguments have different batch sizes: {batch} and {len(a)}")
@@ -319,21 +365,7 @@ class CompiledFunction:
             raise ValueError(f"{self.title}: the batch is empty; give at least one example")
         for i in self.static:
             batched[i] = batch is not None and _per_example(arrays[i], batch)
-        groups = []
-        for rows, example in self._rows_by_program(arrays, batch, batched):
-            size = 1 if batch is None else batch if rows is None else len(rows)
-            inputs: list[Any] = []
-            for i, a in enumerate(arrays):
-                if i in self.static:
-                    inputs.append(None)
-                elif not batched[i]:  # one example's numbers, as floats
-                    inputs.append(a.item() if a.ndim == 0 else a.ravel().tolist())
-                else:  # one contiguous array over the rows per number of fn's
-                    picked = a if rows is None else a[rows]
-                    columns = np.ascontiguousarray(picked.reshape(size, -1).T)
-                    inputs.append(columns[0] if a.ndim == 1 else columns)
-            groups.append(_Group(self._program(example), rows, size, inputs))
-        return batch, batched, groups
+        return batch, batched
 
     def _rows_by_program(
         self, arrays: list[Any], batch: int | None, batched: list[bool]
@@ -355,14 +387,11 @@ class CompiledFunction:
         return [(np.array(rows[key], dtype=np.intp), examples[key]) for key in rows]
 
     def _add_input_grads(
-        self,
-        total: list[Any],
-        grads: list[Any],
-        group: _Group,
-        batch: int | None,
-        batched: list[bool],
+        self, total: list[Any], grads: list[Any], group: _Group, call: _Call
     ) -> None:
-        """Add one group's input gradients into `total`, shaped like the arguments."""
+        """Add one group's input gradients into `total`, shaped like the arguments: one per
+        example for an argument with a batch axis, summed over the batch for a shared one."""
+        xp, batch = call.xp, call.batch
         for i, shape in enumerate(self.shapes):
             if shape is None:
                 continue
@@ -370,58 +399,39 @@ class CompiledFunction:
             if batch is None:
                 total[i] = _scalar(elements[0]) if shape == () else np.reshape(elements, shape)
                 continue
-            per_row = np.stack([np.broadcast_to(g, (group.size,)) for g in elements], axis=1)
-            if batched[i]:  # one gradient per example
-                if total[i] is None:
-                    total[i] = np.zeros((batch, *shape))
-                rows = slice(None) if group.rows is None else group.rows
-                total[i].reshape(batch, -1)[rows] = per_row
-            else:  # an argument shared by the batch: its gradient sums over it
-                summed = per_row.sum(axis=0).reshape(shape)
+            per_row = xp.stack([_row_of(g, group.size, call) for g in elements], axis=1)
+            if not call.batched[i]:  # an argument shared by the batch: its gradient sums over it
+                summed = xp.reshape(xp.sum(per_row, axis=0), shape)
                 total[i] = summed if total[i] is None else total[i] + summed
-                if shape == ():
-                    total[i] = float(total[i])
+                total[i] = float(total[i]) if shape == () else total[i]
+            elif group.rows is None:  # one gradient per example
+                total[i] = xp.reshape(per_row, (batch, *shape))
+            else:
+                total[i] = np.zeros((batch, *shape)) if total[i] is None else total[i]
+                total[i].reshape(batch, -1)[group.rows] = per_row
 
     # --- check mode ---------------------------------------------------------------------------
 
     def _verify(
-        self,
-        args: tuple[Any, ...],
-        batch: int | None,
-        batched: list[bool],
-        outputs: tuple[Any, ...],
-        result: Result | None,
+        self, args: tuple[Any, ...], call: _Call, outputs: tuple[Any, ...], result: Result | None
     ) -> None:
         """Run fn eagerly on every example and compare graphs and numbers with the program."""
+        if call.xp is not np:  # another library's arrays: their numbers, on the host
+            args = tuple(_to_numpy(a) if hasattr(a, "shape") else a for a in args)
         eager_total, eager_grads = 0.0, np.zeros(len(self.params))
-        for b in range(1 if batch is None else batch):
-            example = [_row(a, b) if batched[i] else a for i, a in enumerate(args)]
-            example = [a if i in self.static else _array(a, i) for i, a in enumerate(example)]
-            program = self._program(example)
-            trace = _trace(self.fn, example, frozenset(self.static))
-            where = "" if batch is None else f" on example {b}"
-            problem = program.difference(trace)
-            if problem and problem[0] == "graph":
-                raise TraceError(
-                    f"check: fn took a different path{where} than when it was traced: "
-                    f"{problem[1]}. A compiled fn must build the same graph for every input: "
-                    "replace Python branches on .data (if x.data > 0) by ops such as relu or "
-                    "abs, or make the deciding argument static"
-                )
-            for k, (o, compiled) in enumerate(zip(trace.outputs, outputs)):
-                got = compiled if batch is None else compiled[b]
-                if not _close(got, o.data):
-                    hint = f" ({problem[1]})" if problem else ""
-                    raise TraceError(
-                        f"check: output {k}{where} is {o.data!r} eagerly but {float(got)!r} "
-                        f"compiled{hint}; does fn read .data into a new Value or a constant?"
-                    )
+        for b in range(1 if call.batch is None else call.batch):
+            trace = self._verify_example(args, b, call, outputs)
             if result is not None:
                 eager_total += trace.outputs[0].data
                 found = gradients(trace.outputs[0])
                 eager_grads += [float(found.get(p, 0.0)) for p in self.params]
-        if result is None:
-            return
+        if result is not None:
+            self._verify_totals(result, eager_total, eager_grads, call.batch)
+
+    def _verify_totals(
+        self, result: Result, eager_total: float, eager_grads: np.ndarray, batch: int | None
+    ) -> None:
+        """Compare the compiled loss and gradients with the eager sums over the examples."""
         if batch is not None and self.reduction == "mean":
             eager_total, eager_grads = eager_total / batch, eager_grads / batch
         bad = [
@@ -434,6 +444,34 @@ class CompiledFunction:
                 f"check: the compiled loss is {result.value!r}, eagerly {eager_total!r}; "
                 "gradients that differ:\n  " + "\n  ".join(bad[:10] or ["none"])
             )
+
+    def _verify_example(
+        self, args: tuple[Any, ...], b: int, call: _Call, outputs: tuple[Any, ...]
+    ) -> _Trace:
+        """Trace fn eagerly on example b; raise TraceError where it differs from the program."""
+        batch = call.batch
+        example = [_row(a, b) if call.batched[i] else a for i, a in enumerate(args)]
+        example = [a if i in self.static else _array(a, i) for i, a in enumerate(example)]
+        program = self._entry(example).program
+        trace = _trace(self.fn, example, frozenset(self.static))
+        where = "" if batch is None else f" on example {b}"
+        problem = program.difference(trace)
+        if problem and problem[0] == "graph":
+            raise TraceError(
+                f"check: fn took a different path{where} than when it was traced: "
+                f"{problem[1]}. A compiled fn must build the same graph for every input: "
+                "replace Python branches on .data (if x.data > 0) by ops such as relu or "
+                "abs, or make the deciding argument static"
+            )
+        for k, (o, compiled) in enumerate(zip(trace.outputs, outputs)):
+            got = compiled if batch is None else compiled[b]
+            if not _close(got, o.data):
+                hint = f" ({problem[1]})" if problem else ""
+                raise TraceError(
+                    f"check: output {k}{where} is {o.data!r} eagerly but {float(got)!r} "
+                    f"compiled{hint}; does fn read .data into a new Value or a constant?"
+                )
+        return trace
 
 
 def compile(
@@ -502,32 +540,63 @@ def _row(x: Any, b: int) -> Any:
 
 def _close(a: float, b: float, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
     a, b = float(a), float(b)
-    return _same(a, b) or abs(a - b) <= atol + rtol * max(abs(a), abs(b))
+    return same(a, b) or abs(a - b) <= atol + rtol * max(abs(a), abs(b))
 
 
-def _values(program: _Program, params: np.ndarray | None) -> np.ndarray:
-    """The numbers of `program.params`: from the vector `params`, else their `.data`."""
-    return np.array([p._data for p in program.params]) if params is None else params[program.slots]
+def _values(entry: _Entry, params: np.ndarray | None) -> np.ndarray:
+    """The numbers of the program's parameters: from the vector `params`, else their `.data`."""
+    if params is not None:
+        return params[entry.slots]
+    values = entry.program.params
+    return np.fromiter(map(_DATA, values), dtype=float, count=len(values))
 
 
-def _schedule(program: _Program, input_grads: bool) -> _Levels:
-    """`program`'s level schedule (with or without the inputs' gradients), made on first use."""
-    if input_grads not in program.levels:
-        program.levels[input_grads] = _Levels(program, input_grads)
-    levels: _Levels = program.levels[input_grads]
-    return levels
+_DATA = operator.attrgetter("_data")  # the slot behind .data: half the property's time
 
 
-def _span(idx: np.ndarray) -> slice | np.ndarray:
-    """`idx` as a slice when it counts up by one (a view, no gather), else as it is."""
-    if len(idx) and (idx == np.arange(idx[0], idx[0] + len(idx))).all():
-        return slice(int(idx[0]), int(idx[0]) + len(idx))
-    return idx
+def _is_numpy(a: Any) -> bool:
+    return isinstance(a, np.ndarray | np.generic)
 
 
-def _covers(slots: slice | np.ndarray, n: int) -> bool:
-    """Whether `slots` is every one of `n` parameters, in order."""
-    return isinstance(slots, slice) and slots == slice(0, n)
+def _kind(a: Any) -> str:
+    """What an array is, as its library names it: numpy.ndarray, torch.Tensor."""
+    return f"{type(a).__module__.split('.')[0]}.{type(a).__name__}"
+
+
+def _foreign(a: Any, position: int, xp: Any, device: Any) -> Any:
+    """An argument as an array of another library `xp`, on `device`."""
+    if hasattr(a, "shape"):
+        return a
+    return xp.asarray(_array(a, position), dtype=xp.float64, device=device)
+
+
+def _columns(a: Any, rows: np.ndarray | None, size: int, batched: bool, xp: Any) -> Any:
+    """An argument as a program takes it: one row per number of fn's, one column per example
+    (a number: one row), for the batch's `rows`; an argument without a batch axis as its
+    numbers (floats, for numpy)."""
+    if not batched:
+        if xp is np:
+            return a.item() if a.ndim == 0 else a.ravel().tolist()
+        return a if a.ndim == 0 else xp.reshape(a, (-1,))
+    picked = a if rows is None else a[rows]
+    columns = xp.reshape(picked, (size, -1)).T  # a view: a batch schedule copies it once
+    return columns[0] if a.ndim == 1 else columns
+
+
+def _row_of(g: Any, size: int, call: _Call) -> Any:
+    """A gradient as one number per example (a constant 0.0 or a number broadcast)."""
+    xp = call.xp
+    if not hasattr(g, "shape") or tuple(g.shape) != (size,):
+        on = {} if xp is np else {"device": call.device}
+        g = xp.broadcast_to(xp.asarray(g, dtype=xp.float64, **on), (size,))
+    return g
+
+
+def _summed(loss: Any, size: int, xp: Any) -> float:
+    """The sum of a group's losses: one per example, or one (a constant) for all."""
+    if _full(loss, size):
+        return float(xp.sum(loss))
+    return float(np.broadcast_to(np.asarray(loss, dtype=float), size).sum())
 
 
 def _scalar(x: Any) -> float:
@@ -554,7 +623,7 @@ def _gather(
 
 def _full(out: Any, batch: int) -> bool:
     """Whether `out` is already one number per example (not a constant's float or 0-d array)."""
-    return isinstance(out, np.ndarray) and out.shape == (batch,)
+    return hasattr(out, "shape") and tuple(out.shape) == (batch,)
 
 
 def _stack(grads: list[Any]) -> np.ndarray:

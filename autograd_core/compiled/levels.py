@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,21 +11,13 @@ import numpy as np
 
 from .. import ops
 from .arrays import _to_numpy, batch_function, math_of
-from .program import _is, _Program
-from .tensorize import Dot, add_chains, find_dots
+from .program import _Program, needs_grad
+from .shared import Rows, as_slice, is_number
+from .tensorize import Chains, Dot, add_chains, find_dots
 
+# A speed-only shortcut, keyed by row: these rows' batch forms (a + b, a - b, a * b) written as
+# numpy's ufuncs, which write in place (out=). Without it they run their batch form, the same.
 _UFUNCS = {ops.ADD: np.add, ops.SUB: np.subtract, ops.MUL: np.multiply}
-Rows = slice | np.ndarray
-
-
-def _rows(idx: np.ndarray) -> Rows:
-    """Rows `idx` of a matrix as a slice (a view, no copy) when they are evenly spaced."""
-    if len(idx) == 1:
-        return slice(int(idx[0]), int(idx[0]) + 1)
-    step = int(idx[1] - idx[0])
-    if step > 0 and (np.diff(idx) == step).all():
-        return slice(int(idx[0]), int(idx[-1]) + 1, step)
-    return idx
 
 
 class _On:
@@ -67,18 +59,18 @@ class _Scatter:
         unique, first, counts = np.unique(idx, return_index=True, return_counts=True)
         self.repeat = 0  # > 0: idx is each of `rows` so many times in a row
         self.order: np.ndarray | None = None  # else, for repeats: sort, then add runs
-        self.rows: Rows = _rows(idx)
+        self.rows: Rows = as_slice(idx)
         self.sole = sole and len(unique) == len(idx) and isinstance(self.rows, slice)
         if len(unique) == len(idx):
             return
         firsts = idx[np.sort(first)]
         m = int(counts[0])
         if (counts == m).all() and (idx == np.repeat(firsts, m)).all():
-            self.repeat, self.rows = m, _rows(firsts)
+            self.repeat, self.rows = m, as_slice(firsts)
         else:
             self.order = np.argsort(idx, kind="stable")
             self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-            self.rows = _rows(unique)
+            self.rows = as_slice(unique)
 
     def add(self, G: Any, contrib: Any, on: _On) -> None:
         xp = on.xp
@@ -104,10 +96,10 @@ class _Scatter:
         """G[idx] += g·d, for a local derivative d (an array, or the number 1 or -1)."""
         out = self.into(G, on)
         if out is None:
-            self.add(G, g if _is(d, 1.0) else -g if _is(d, -1.0) else g * d, on)
-        elif _is(d, 1.0):
+            self.add(G, g if is_number(d, 1.0) else -g if is_number(d, -1.0) else g * d, on)
+        elif is_number(d, 1.0):
             np.copyto(out, g)
-        elif _is(d, -1.0):
+        elif is_number(d, -1.0):
             np.negative(g, out=out)
         else:
             np.multiply(g, d, out=out)
@@ -181,6 +173,7 @@ class _MatMul:
     bias: Rows | None  # parameter indices, one per node
     extras: list[Rows]
     extra_grads: list[_Scatter | None]
+    sole: bool = False  # W's gradient has no other term (no other step reads those parameters)
 
     def __post_init__(self) -> None:
         """When W's indices step evenly (a model's weights, neuron after neuron), W is a strided
@@ -223,14 +216,8 @@ class _MatMul:
 
     def backward(self, V: Any, G: Any, grads: np.ndarray, W: Any, on: _On) -> None:
         """Add the gradients of W and b to `grads`, and those of X and the extras to G."""
-        g, X = G[self.out], V[on.index(self.xs)]
-        gW = g @ X.T if on.xp is np else _to_numpy(g @ X.T)
-        if self.strides:
-            self.view(grads)[...] += gW
-        elif self.unique:
-            grads[self.weights] += gW
-        else:
-            np.add.at(grads, self.weights, gW)
+        g = G[self.out]
+        self._weight_grads(g, V[on.index(self.xs)], grads, on)
         if self.bias is not None:
             gb = on.sum(g, axis=1) if on.xp is np else _to_numpy(on.sum(g, axis=1))
             if isinstance(self.bias, slice):  # evenly spaced, so every entry its own
@@ -246,181 +233,52 @@ class _MatMul:
             if scatter is not None:
                 scatter.add_product(G, g, 1.0, on)
 
+    def _weight_grads(self, g: Any, X: Any, grads: np.ndarray, on: _On) -> None:
+        """Add g @ X.T, W's gradient, to `grads` (written in place where nothing else adds)."""
+        if self.sole and self.strides and on.xp is np:
+            np.matmul(g, X.T, out=self.view(grads))
+            return
+        gW = g @ X.T if on.xp is np else _to_numpy(g @ X.T)
+        if self.strides:
+            self.view(grads)[...] += gW
+        elif self.unique:
+            grads[self.weights] += gW
+        else:
+            np.add.at(grads, self.weights, gW)
 
+
+Kind = Any  # what a group of nodes shares: an op row, ("sum", terms) or ("dot", *layer)
+
+
+@dataclass
 class _Levels:
-    """A program scheduled for a batch: the nodes that apply the same op at the same depth of
-    the graph run as one numpy operation over a (nodes x batch) matrix, which gathers their
-    operands' rows; the backward pass scatter-adds gradients back. A chain of adds (a sum of
-    losses) counts as one node, summed in order; a layer's weighted sums run as one matrix
-    product (see tensorize.py), in the order BLAS sums them.
+    """A program scheduled for a batch (`schedule` makes one): the nodes that apply the same op
+    at the same depth of the graph run as one numpy operation over a (nodes x batch) matrix,
+    which gathers their operands' rows; the backward pass scatter-adds gradients back. A chain
+    of adds (a sum of losses) counts as one node, summed in order; a layer's weighted sums run
+    as one matrix product (see tensorize.py), in the order BLAS sums them.
 
     Node values are the straight-line program's (bit for bit outside matrix products); gradients
     differ only in the order contributions are added. `print(compiled)` still shows the
     straight-line program: this is only how a batch is scheduled, in a few dozen numpy calls.
+    The matrix's rows: the inputs, the parameters `params` read as values (their indices in
+    the parameter vector: `param_index`), the constants `consts`, then each step's nodes.
     """
 
-    def __init__(self, program: _Program, input_grads: bool) -> None:
-        rows, n = program.rows, len(program.rows)
-        chains = add_chains(program)
-        dots = find_dots(program, chains)
-        inner = list(chains.inner)
-        for dot in dots.values():
-            for product in dot.products:
-                inner[product] = True
-        operands = [
-            [*dots[k].xs, *dots[k].extras] if k in dots else chains.terms.get(k, row.parents)
-            for k, row in enumerate(rows)
-        ]
-        want = self._wanted(program, operands, inner, input_grads)
-        level = [0] * n
-        groups: dict[tuple[Any, ...], list[int]] = {}
-        for k, row in enumerate(rows):
-            if row.kind == "op" and not inner[k]:
-                level[k] = 1 + max(level[p] for p in operands[k])
-                if k in dots:
-                    kind: Any = ("dot", *dots[k].layer)
-                else:
-                    kind = ("sum", len(operands[k])) if len(operands[k]) > 2 else row.op
-                groups.setdefault((level[k], kind), []).append(k)
-
-        # Matrix rows: the inputs; the parameters and constants, in the order the steps first
-        # read them (so a step reads them as one slice); then each step's nodes, ordered so that
-        # an operand a step repeats comes in runs (summed as one, backwards).
-        inputs = [k for k, r in enumerate(rows) if r.kind == "input"]
-        inputs.sort(key=lambda k: rows[k].where)
-        rank = {k: i for i, k in enumerate(inputs)}  # first, a provisional layout
-        plan, leaves = [], []
-        for (_, kind), members in sorted(groups.items(), key=lambda item: item[0][0]):
-            if not (isinstance(kind, tuple) and kind[0] == "dot"):
-                members = self._ordered(members, operands, rank, n)
-            for k in members:
-                for p in operands[k]:
-                    if p not in rank:
-                        rank[p] = len(rank)
-                        leaves.append(p)
-            for k in members:
-                rank[k] = len(rank)
-            plan.append((kind, members))
-        leaves += [o for o in program.outputs if o not in rank]  # a leaf fn returns as it is
-        leaves.sort(key=lambda k: rows[k].kind != "param")  # parameters first: one block
-        slot = {k: i for i, k in enumerate(inputs + leaves)}
-        n_params = sum(rows[k].kind == "param" for k in leaves)
-        self.params = slice(len(inputs), len(inputs) + n_params)
-        self.param_index = np.array([rows[k].where[0] for k in leaves[:n_params]], dtype=np.intp)
-        self.consts = slice(self.params.stop, len(slot))
-        self.const_values = np.array([rows[k].value for k in leaves[n_params:]])[:, None]
-        self.inputs = self._input_blocks(program, inputs)
-        reads = self._reads(plan, operands, dots, program.outputs[0])
-
-        def scatter(nodes: list[int]) -> _Scatter | None:
-            """How the gradients of `nodes` (one operand of a step) are added, if wanted."""
-            if not any(want[k] for k in nodes):
-                return None
-            idx = np.array([slot[k] for k in nodes], dtype=np.intp)
-            return _Scatter(idx, sole=all(reads[k] == 1 for k in nodes))
-
-        self.steps: list[_Step | _MatMul] = []
-        for kind, members in plan:
-            start = len(slot)
-            slot.update({k: start + i for i, k in enumerate(members)})
-            out = slice(start, len(slot))
-            if isinstance(kind, tuple) and kind[0] == "dot":
-                self.steps.append(
-                    self._matmul(program, [dots[k] for k in members], out, slot, scatter)
-                )
-                continue
-            columns = [[operands[k][j] for k in members] for j in range(len(operands[members[0]]))]
-            parents = [_rows(np.array([slot[p] for p in c], dtype=np.intp)) for c in columns]
-            op = ops.ADD if isinstance(kind, tuple) else kind
-            self.steps.append(_Step(op, out, parents, [scatter(c) for c in columns]))
-        self.size = len(slot)
-        self.n_params = len(program.params)
-        self.outputs = [slot[o] for o in program.outputs]
-        self.shapes = program.shapes
-        self.input_grads = input_grads
-        self.backward_needed = want[program.outputs[0]]
-        self.n_ops = sum(row.kind == "op" for row in rows)
-
-    @staticmethod
-    def _matmul(
-        program: _Program, dots: list[Dot], out: slice, slot: dict[int, int],
-        scatter: Callable[[list[int]], _Scatter | None],
-    ) -> _MatMul:  # fmt: skip
-        weights = np.array([[program.rows[w].where[0] for w in d.weights] for d in dots])
-        bias = np.array([program.rows[d.bias].where[0] for d in dots if d.bias is not None])
-        xs = np.array([slot[x] for x in dots[0].xs], dtype=np.intp)
-        extras = [[d.extras[j] for d in dots] for j in range(len(dots[0].extras))]
-        return _MatMul(
-            out,
-            weights.astype(np.intp),
-            _rows(xs),
-            scatter(list(dots[0].xs)),
-            _rows(bias.astype(np.intp)) if len(bias) else None,
-            [_rows(np.array([slot[e] for e in column], dtype=np.intp)) for column in extras],
-            [scatter(column) for column in extras],
-        )
-
-    @staticmethod
-    def _reads(
-        plan: list[tuple[Any, list[int]]], operands: list[Any], dots: dict[int, Dot], loss: int
-    ) -> list[int]:
-        """Per node, how many step operands read it (a layer's matrix product reads its inputs
-        once), plus one for the loss, which the seed starts: who adds to its gradient."""
-        reads = [0] * len(operands)
-        reads[loss] += 1
-        for kind, members in plan:
-            if isinstance(kind, tuple) and kind[0] == "dot":
-                read = [*dots[members[0]].xs, *(e for k in members for e in dots[k].extras)]
-            else:
-                read = [p for k in members for p in operands[k]]
-            for p in read:
-                reads[p] += 1
-        return reads
-
-    @staticmethod
-    def _input_blocks(program: _Program, inputs: list[int]) -> list[tuple[int, np.ndarray, slice]]:
-        """Per argument: the elements fn reads and the block of rows they fill, in order."""
-        blocks = []
-        for arg in sorted({program.rows[k].where[0] for k in inputs}):
-            elements = [program.rows[k].where[1] for k in inputs if program.rows[k].where[0] == arg]
-            first = inputs.index(next(k for k in inputs if program.rows[k].where[0] == arg))
-            blocks.append(
-                (arg, np.array(elements, dtype=np.intp), slice(first, first + len(elements)))
-            )
-        return blocks
-
-    @staticmethod
-    def _wanted(
-        program: _Program, operands: list[Any], inner: list[bool], inputs: bool
-    ) -> list[bool]:
-        """Nodes that need a gradient: a parameter (or an input, if asked) below, the loss
-        above."""
-        below: list[bool] = []
-        for row in program.rows:
-            leaf = row.kind == "param" or (inputs and row.kind == "input")
-            below.append(leaf or any(below[p] for p in row.parents))
-        above = [False] * len(below)
-        above[program.outputs[0]] = True
-        for k in reversed(range(len(below))):
-            if above[k] and not inner[k]:
-                for p in operands[k]:
-                    above[p] = True
-        return [b and a for b, a in zip(below, above)]
-
-    @staticmethod
-    def _ordered(
-        members: list[int], operands: list[Any], slot: dict[int, int], n: int
-    ) -> list[int]:
-        """The group's nodes sorted by their operands' rows, the most repeated operand first."""
-        width = len(operands[members[0]])
-        cols = [
-            [slot.get(operands[k][j], n + operands[k][j]) for k in members] for j in range(width)
-        ]
-        repeats = [len(c) - len(set(c)) for c in cols]
-        first = repeats.index(max(repeats))
-        keys = [first] + [j for j in range(width) if j != first]
-        order = sorted(range(len(members)), key=lambda i: [cols[j][i] for j in keys])
-        return [members[i] for i in order]
+    steps: list[_Step | _MatMul]
+    size: int  # rows of the matrix
+    inputs: list[tuple[int, np.ndarray, Rows, slice]]  # per argument: elements read (also as a
+    # slice where they can be: a view of the argument, no gather), the rows they fill
+    params: slice
+    param_index: np.ndarray
+    consts: slice
+    const_values: np.ndarray
+    outputs: list[int]
+    shapes: list[tuple[int, ...] | None]
+    n_params: int
+    input_grads: bool
+    backward_needed: bool
+    n_ops: int
 
     def run(
         self, inputs: list[Any], params: np.ndarray, seed: Any, size: int, xp: Any = np
@@ -431,13 +289,13 @@ class _Levels:
         torch, on its device); the parameters and their gradients stay numpy vectors."""
         on = _NUMPY if xp is np else _On(xp, inputs)
         V = xp.empty((self.size, size), dtype=xp.float64, device=on.device)
-        for arg, elements, rows in self.inputs:
+        for arg, _, pick, rows in self.inputs:
             a = inputs[arg]
             if self.shapes[arg] == ():
                 V[rows] = on.array(a)
             else:
                 a = on.array(a)
-                V[rows] = a[on.index(elements)] if a.ndim == 2 else a[on.index(elements), None]
+                V[rows] = a[on.index(pick)] if a.ndim == 2 else a[on.index(pick), None]
         P = on.array(params)
         if self.param_index.size:  # parameters read other than as weights and biases
             V[self.params] = P[on.index(self.param_index), None]
@@ -457,7 +315,7 @@ class _Levels:
 
     def _input_grads(self, G: np.ndarray) -> list[Any]:
         found = {}
-        for arg, elements, rows in self.inputs:
+        for arg, elements, _, rows in self.inputs:
             found.update({(arg, int(e)): g for e, g in zip(elements, G[rows])})
         grads: list[Any] = []
         for i, shape in enumerate(self.shapes):
@@ -468,3 +326,221 @@ class _Levels:
             else:
                 grads.append([found.get((i, j), 0.0) for j in range(math.prod(shape))])
         return grads
+
+
+# --- scheduling: a program's nodes into steps -------------------------------------------------
+
+
+def schedule(program: _Program, input_grads: bool) -> _Levels:
+    """`program` scheduled for a batch, with or without its inputs' gradients."""
+    chains = add_chains(program)
+    dots = find_dots(program, chains)
+    operands, inner = _operands(program, chains, dots)
+    inputs = sorted((k for k, r in enumerate(program.rows) if r.kind == "input"),
+                    key=lambda k: program.rows[k].where)  # fmt: skip
+    plan, leaves = _layout(program, _groups(program, operands, inner, dots), operands, inputs)
+    n_params = sum(program.rows[k].kind == "param" for k in leaves)
+    slot = {k: i for i, k in enumerate(inputs + leaves)}
+    want = needs_grad(program, inputs=input_grads)
+    reads = _reads(plan, operands, dots, program.outputs[0])
+    steps = _steps(program, plan, operands, dots, slot, _Scatters(want, slot, reads))
+    param_index = np.array([program.rows[k].where[0] for k in leaves[:n_params]], np.intp)
+    _mark_sole_weights(steps, param_index, len(program.params))
+    return _Levels(
+        steps=steps,
+        size=len(slot),
+        inputs=_input_blocks(program, inputs),
+        params=slice(len(inputs), len(inputs) + n_params),
+        param_index=param_index,
+        consts=slice(len(inputs) + n_params, len(inputs) + len(leaves)),
+        const_values=np.array([program.rows[k].value for k in leaves[n_params:]])[:, None],
+        outputs=[slot[o] for o in program.outputs],
+        shapes=program.shapes,
+        n_params=len(program.params),
+        input_grads=input_grads,
+        backward_needed=want[program.outputs[0]],
+        n_ops=program.n_ops,
+    )
+
+
+def _operands(
+    program: _Program, chains: Chains, dots: dict[int, Dot]
+) -> tuple[list[Sequence[int]], list[bool]]:
+    """Per node, what its step reads (a chain's terms, a dot's inputs and extra terms, else
+    its parents), and whether a larger step absorbs it (an inner add, a dot's product)."""
+    inner = list(chains.inner)
+    for dot in dots.values():
+        for product in dot.products:
+            inner[product] = True
+    terms = chains.terms
+    operands: list[Sequence[int]] = [
+        (*dots[k].xs, *dots[k].extras) if k in dots else terms.get(k, row.parents)
+        for k, row in enumerate(program.rows)
+    ]
+    return operands, inner
+
+
+def _groups(
+    program: _Program, operands: list[Sequence[int]], inner: list[bool], dots: dict[int, Dot]
+) -> dict[tuple[int, Kind], list[int]]:
+    """The nodes by (depth, kind): each group runs as one step."""
+    level = [0] * len(program.rows)
+    groups: dict[tuple[int, Kind], list[int]] = {}
+    for k, row in enumerate(program.rows):
+        if row.kind != "op" or inner[k]:
+            continue
+        level[k] = 1 + max(level[p] for p in operands[k])
+        if k in dots:
+            kind: Kind = ("dot", *dots[k].layer)
+        else:
+            kind = ("sum", len(operands[k])) if len(operands[k]) > 2 else row.op
+        groups.setdefault((level[k], kind), []).append(k)
+    return groups
+
+
+def _is_dot(kind: Kind) -> bool:
+    return isinstance(kind, tuple) and kind[0] == "dot"
+
+
+def _layout(
+    program: _Program,
+    groups: dict[tuple[int, Kind], list[int]],
+    operands: list[Sequence[int]],
+    inputs: list[int],
+) -> tuple[list[tuple[Kind, list[int]]], list[int]]:
+    """The steps in order of depth, and the leaves (parameters first, then constants) in the
+    order the steps first read them, so a step reads them as one slice. A step's nodes are
+    ordered so that an operand it repeats comes in runs (summed as one, backwards)."""
+    rank = {k: i for i, k in enumerate(inputs)}  # a provisional layout
+    plan, leaves = [], []
+    for (_, kind), members in sorted(groups.items(), key=lambda item: item[0][0]):
+        if not _is_dot(kind):
+            members = _ordered(members, operands, rank, len(program.rows))
+        for p in (p for k in members for p in operands[k]):
+            if p not in rank:
+                rank[p] = len(rank)
+                leaves.append(p)
+        for k in members:
+            rank[k] = len(rank)
+        plan.append((kind, members))
+    leaves += [o for o in program.outputs if o not in rank]  # a leaf fn returns as it is
+    leaves.sort(key=lambda k: program.rows[k].kind != "param")  # parameters first: one block
+    return plan, leaves
+
+
+def _ordered(
+    members: list[int], operands: list[Sequence[int]], slot: dict[int, int], n: int
+) -> list[int]:
+    """The group's nodes sorted by their operands' rows, the most repeated operand first."""
+    width = len(operands[members[0]])
+    cols = [[slot.get(operands[k][j], n + operands[k][j]) for k in members] for j in range(width)]
+    repeats = [len(c) - len(set(c)) for c in cols]
+    first = repeats.index(max(repeats))
+    keys = [first] + [j for j in range(width) if j != first]
+    order = sorted(range(len(members)), key=lambda i: [cols[j][i] for j in keys])
+    return [members[i] for i in order]
+
+
+def _reads(
+    plan: list[tuple[Kind, list[int]]],
+    operands: list[Sequence[int]],
+    dots: dict[int, Dot],
+    loss: int,
+) -> list[int]:
+    """Per node, how many step operands read it (a layer's matrix product reads its inputs
+    once), plus one for the loss, which the seed starts: who adds to its gradient."""
+    reads = [0] * len(operands)
+    reads[loss] += 1
+    for kind, members in plan:
+        if _is_dot(kind):
+            read = [*dots[members[0]].xs, *(e for k in members for e in dots[k].extras)]
+        else:
+            read = [p for k in members for p in operands[k]]
+        for p in read:
+            reads[p] += 1
+    return reads
+
+
+@dataclass
+class _Scatters:
+    """Makes the `_Scatter` that adds an operand's gradients, where any is wanted."""
+
+    want: list[bool]
+    slot: dict[int, int]
+    reads: list[int]
+
+    def __call__(self, nodes: Sequence[int]) -> _Scatter | None:
+        if not any(self.want[k] for k in nodes):
+            return None
+        idx = np.array([self.slot[k] for k in nodes], dtype=np.intp)
+        return _Scatter(idx, sole=all(self.reads[k] == 1 for k in nodes))
+
+
+def _steps(
+    program: _Program,
+    plan: list[tuple[Kind, list[int]]],
+    operands: list[Sequence[int]],
+    dots: dict[int, Dot],
+    slot: dict[int, int],
+    scatter: _Scatters,
+) -> list[_Step | _MatMul]:
+    """Each group of the plan as a step, its nodes given the next rows of the matrix."""
+    steps: list[_Step | _MatMul] = []
+    for kind, members in plan:
+        start = len(slot)
+        slot.update({k: start + i for i, k in enumerate(members)})
+        out = slice(start, len(slot))
+        if _is_dot(kind):
+            steps.append(_matmul(program, [dots[k] for k in members], out, slot, scatter))
+            continue
+        columns = [[operands[k][j] for k in members] for j in range(len(operands[members[0]]))]
+        parents = [as_slice(np.array([slot[p] for p in c], dtype=np.intp)) for c in columns]
+        op = ops.ADD if isinstance(kind, tuple) else kind  # ("sum", n): a chain of adds
+        steps.append(_Step(op, out, parents, [scatter(c) for c in columns]))
+    return steps
+
+
+def _mark_sole_weights(
+    steps: list[_Step | _MatMul], param_index: np.ndarray, n_params: int
+) -> None:
+    """Mark the matrix products whose weights nothing else reads (no other product, bias or
+    parameter row): their gradient is written in place, not added."""
+    everything = np.arange(n_params)
+    products = [step for step in steps if isinstance(step, _MatMul)]
+    read = [param_index] + [p.weights.ravel() for p in products]
+    read += [everything[p.bias] for p in products if p.bias is not None]
+    uses = np.bincount(np.concatenate(read), minlength=n_params) if n_params else everything
+    for p in products:
+        p.sole = p.unique and bool((uses[p.weights] == 1).all())
+
+
+def _matmul(
+    program: _Program, dots: list[Dot], out: slice, slot: dict[int, int], scatter: _Scatters
+) -> _MatMul:
+    weights = np.array([[program.rows[w].where[0] for w in d.weights] for d in dots])
+    bias = np.array([program.rows[d.bias].where[0] for d in dots if d.bias is not None])
+    xs = np.array([slot[x] for x in dots[0].xs], dtype=np.intp)
+    extras = [[d.extras[j] for d in dots] for j in range(len(dots[0].extras))]
+    return _MatMul(
+        out,
+        weights.astype(np.intp),
+        as_slice(xs),
+        scatter(list(dots[0].xs)),
+        as_slice(bias.astype(np.intp)) if len(bias) else None,
+        [as_slice(np.array([slot[e] for e in column], dtype=np.intp)) for column in extras],
+        [scatter(column) for column in extras],
+    )
+
+
+def _input_blocks(
+    program: _Program, inputs: list[int]
+) -> list[tuple[int, np.ndarray, Rows, slice]]:
+    """Per argument: the elements fn reads (as an array, and as a slice where they can be) and
+    the block of rows they fill, in order."""
+    blocks = []
+    for arg in sorted({program.rows[k].where[0] for k in inputs}):
+        elements = [program.rows[k].where[1] for k in inputs if program.rows[k].where[0] == arg]
+        first = inputs.index(next(k for k in inputs if program.rows[k].where[0] == arg))
+        picked = np.array(elements, dtype=np.intp)
+        blocks.append((arg, picked, as_slice(picked), slice(first, first + len(elements))))
+    return blocks

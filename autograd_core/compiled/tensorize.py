@@ -11,12 +11,9 @@ and ~40,000 multiplies becomes 51 dot products.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .. import ops
-
-if TYPE_CHECKING:
-    from .program import _Program
+from .program import _Program
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,8 @@ def add_chains(program: _Program) -> Chains:
             a, b = row.parents
             if rows[a].op is ops.ADD and users[a] == 1:
                 inner[a] = True
-                terms[k] = terms.pop(a) + [b]
+                terms[k] = terms.pop(a)  # the chain so far, extended in place
+                terms[k].append(b)
             else:
                 terms[k] = [a, b]
     return Chains(users, inner, terms)
@@ -98,3 +96,26 @@ def layers(dots: dict[int, Dot]) -> list[list[int]]:
     for k, dot in dots.items():
         groups.setdefault(dot.layer, []).append(k)
     return list(groups.values())
+
+
+def layer_notes(program: _Program) -> dict[int, list[str]]:
+    """For the printed program: where a batch runs a layer of weighted sums as one matrix
+    product, a comment after the layer's last sum, naming the sums and the product."""
+    dots = find_dots(program, add_chains(program))
+    notes = {}
+    for members in layers(dots):
+        sums = [program.names[k] for k in members]
+        xs = [program.names[x] for x in dots[members[0]].xs]
+        _, extras, bias = dots[members[0]].layer
+        notes[max(members)] = [
+            f"# ^ a batch runs {_span(sums)} as one matrix product: W ({len(sums)}x{len(xs)}) "
+            f"@ [{_span(xs)}]"
+            + (" + b" if bias else "")
+            + (f" + {extras} term(s) each" if extras else ""),
+            "#   and its backward as W.T @ g (inputs) and g @ X.T (weights)",
+        ]
+    return notes
+
+
+def _span(names: list[str]) -> str:
+    return ", ".join(names) if len(names) <= 3 else f"{names[0]}, ..., {names[-1]}"

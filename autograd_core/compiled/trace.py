@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import ops
 from ..context import enable_grad, name_scope
 from ..graph import topological_order
-from ..value import Value
+from ..value import Value, apply
 
 TRACING = "\x00traced"
 """The name scope fn runs in while traced: a leaf made inside is a constant (or an argument),
@@ -44,30 +45,36 @@ class _Trace:
 def _trace(fn: Callable[..., Any], args: Sequence[Any], static: frozenset[int]) -> _Trace:
     """Call fn on fresh Value leaves (static arguments as they are) and record the graph."""
     inputs: dict[Value, tuple[int, int]] = {}
-    call_args = []
-    for i, arg in enumerate(args):
-        if i in static:
-            call_args.append(arg)
-            continue
-        leaves = [Value(x) for x in arg.ravel().tolist()]
-        inputs.update({leaf: (i, j) for j, leaf in enumerate(leaves)})
-        if arg.ndim == 0:
-            call_args.append(leaves[0])
-        else:
-            call_args.append(np.array(leaves, dtype=object).reshape(arg.shape).tolist())
+    call_args = [arg if i in static else _leaves(arg, i, inputs) for i, arg in enumerate(args)]
     with enable_grad(), name_scope(TRACING):
         out = fn(*call_args)
     outputs = [_as_value(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
     if not outputs:
         raise TypeError("compile: fn returned an empty sequence; it must return a Value")
-    order: list[Value] = []
-    seen: set[Value] = set()
-    for o in outputs:  # parents before children, across all outputs
-        for node in topological_order(o):
-            if node not in seen:
-                seen.add(node)
-                order.append(node)
-    return _Trace(order, outputs, inputs)
+    return _Trace(_order(outputs), outputs, inputs)
+
+
+def _leaves(arg: np.ndarray, i: int, inputs: dict[Value, tuple[int, int]]) -> Any:
+    """Argument i as fresh Value leaves, shaped as it is (nested lists); each leaf goes into
+    `inputs` with its place, (i, flat element index)."""
+    leaves = [Value(x) for x in arg.ravel().tolist()]
+    inputs.update({leaf: (i, j) for j, leaf in enumerate(leaves)})
+    if arg.ndim == 0:
+        return leaves[0]
+    return np.array(leaves, dtype=object).reshape(arg.shape).tolist()
+
+
+def _order(outputs: list[Value]) -> list[Value]:
+    """Every node of the outputs' graph, parents before children, in one walk: from a node
+    that joins them, ((o0 + o1) + o2) + ..., which the order then leaves out (so it is the
+    walk of o0, then what o1 adds, and so on)."""
+    root, joins = outputs[0], set[Value]()
+    with enable_grad():
+        for o in outputs[1:]:
+            root = apply(ops.ADD, root, o)
+            joins.add(root)
+    order = topological_order(root)
+    return [node for node in order if node not in joins] if joins else order
 
 
 def _as_value(x: object) -> Value:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._checks import file_path
 from ..module import Module
-from ..serialize import _path
 from ._dense import Dense, activation, dense_layers
 from ._optional import optional_import
 
@@ -43,7 +43,7 @@ def to_onnx(model: Module, path: str | os.PathLike[str], *, dtype: str = "float6
     model is checked with `onnx.checker` before it is written.
     """
     layers = dense_layers(model, "to_onnx")
-    shown = _path(path, "to_onnx() needs a file path (str or Path)")
+    shown = file_path(path, "to_onnx() needs a file path (str or Path)")
     if dtype not in DTYPES:
         raise ValueError(f"to_onnx() writes dtype 'float64' or 'float32', got {dtype!r}")
     with optional_import("onnx", "to_onnx"):

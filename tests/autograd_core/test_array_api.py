@@ -79,6 +79,7 @@ def test_errors_on_torch_name_the_op_the_number_and_the_batch_element():
         f(torch.tensor([1.0, -2.0], dtype=torch.float64))
 
 
+@pytest.mark.slow
 def test_without_array_api_compat_the_error_names_the_extra():
     code = (
         "import sys; sys.modules['array_api_compat'] = None\n"
@@ -90,3 +91,23 @@ def test_without_array_api_compat_the_error_names_the_extra():
     needs(torch is not None, "torch")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert 'pip install "autograd-core[array-api]"' in done.stdout, done.stderr
+
+
+def test_mixing_torch_tensors_and_numpy_arrays_says_which_argument_is_which():
+    needs(torch is not None, "torch")
+    f = compile(lambda x, y: x * y, 1.0, 2.0)
+    with pytest.raises(
+        TypeError, match=r"argument x is a torch.Tensor but argument y a numpy.ndarray; give"
+    ):
+        f(torch.tensor([1.0, 2.0], dtype=torch.float64), np.array([3.0, 4.0]))
+
+
+def test_an_argument_without_a_batch_axis_gets_one_summed_gradient_on_torch_as_on_numpy():
+    needs(torch is not None, "torch")
+    w = Value(0.5)
+    f = compile(lambda x, s: (w * x * s).tanh(), 1.0, 2.0, check=True)
+    X = np.array([0.5, -1.0, 2.0])
+    reference = f.run(X, 0.7)  # s shared by the batch: d loss / d s sums over it
+    result = f.run(torch.tensor(X, dtype=torch.float64), 0.7)
+    assert result.input_grads[1] == pytest.approx(reference.input_grads[1], rel=1e-12)
+    close(result.input_grads[0], reference.input_grads[0])

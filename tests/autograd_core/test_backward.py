@@ -74,6 +74,7 @@ def test_backward_rejects_non_number_seed():
         o.backward(grad="1")
 
 
+@pytest.mark.slow
 def test_million_deep_chain_with_default_recursion_limit():
     assert sys.getrecursionlimit() <= 10_000
     x = Value(0.5)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import traceback
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_core import TraceError, Value, compile, gradients
+from autograd_core import TraceError, Value, compile, grad, gradients
+from autograd_core.compiled import vocabulary
 
 RTOL = 1e-12
 
@@ -310,10 +312,10 @@ def test_auto_backend_schedules_a_wide_graph_by_levels_and_a_deep_chain_line_by_
         result = compiled.run(*args)
         assert_close(result.value, expected.value)
         assert_close(result.grads, expected.grads)
-    (program,) = wide._programs.values()
-    assert 2 * len(program.levels[True].steps) < sum(r.kind == "op" for r in program.rows)
-    (program,) = chain._programs.values()
-    assert 2 * len(program.levels[True].steps) > sum(r.kind == "op" for r in program.rows)
+    (entry,) = wide._programs.values()
+    assert 2 * len(entry.schedules[True].steps) < sum(r.kind == "op" for r in entry.program.rows)
+    (entry,) = chain._programs.values()
+    assert 2 * len(entry.schedules[True].steps) > sum(r.kind == "op" for r in entry.program.rows)
 
 
 # --- the printed program --------------------------------------------------------------------
@@ -350,6 +352,38 @@ def test_printed_chain_rule_reads_like_the_op_rules():
     assert "v1 = tanh(v0)" in source
     assert "g_v0 = g_v1 * (1 - v1 * v1)" in source
     assert "g_p0 = g_v0 * x" in source
+
+
+def test_printed_code_calls_the_math_namespace_by_a_name_no_op_has():
+    source = compile(lambda x: x.sin(), 0.5).source
+    assert "v0 = sin(x)" in source  # the op: its float form, which raises the engine's errors
+    assert "g_x = g_v0 * m.cos(x)" in source  # the rule's namespace, IEEE-style, as in the rule
+    names = [name for name, _ in vocabulary.ENTRIES]
+    assert sorted(set(names)) == sorted(names), "two vocabulary entries share a name"
+    with pytest.raises(ValueError, match="two entries named .log."):
+        vocabulary.table([("log", math.log), ("log", vocabulary.VOCABULARY["m"].log)])
+
+
+def test_a_family_of_rows_is_called_by_its_own_name_and_keeps_the_engines_edges():
+    def fn(x):  # derivatives as Values: their graphs hold the IEEE x ** n rows (inf at 0)
+        return grad(lambda t: t**3)(x) + grad(lambda t: t.sqrt())(x)
+
+    f = compile(fn, 1.0)
+    assert "= ieee_power(v0, 2.0)" in f.source  # not ieee_pow, the row of x ** y
+    assert f(2.0) == fn(Value(2.0)).data
+    assert f(np.array([1.0, 4.0, 0.0])).tolist() == [3.5, 48.25, math.inf]  # 3x² + 1/(2√x)
+
+
+def test_a_traceback_shows_the_failing_programs_own_line():
+    first = compile(lambda x: (x * 2.0).log(), 1.0)
+    second = compile(lambda x: (x * 3.0).exp() * x, 1.0)  # its line 6 is another statement
+    assert first(1.0) == math.log(2.0)
+    assert second(1.0) == math.exp(3.0)
+    with pytest.raises(ValueError, match="log") as caught:
+        first(-1.0)
+    frames = traceback.extract_tb(caught.value.__traceback__)
+    lines = [frame.line for frame in frames if frame.filename.startswith("<compiled")]
+    assert lines == ["v1 = log(v0)"]
 
 
 # --- check=: data-dependent Python control flow -----------------------------------------------
@@ -451,6 +485,7 @@ def test_zero_argument_penalty_and_several_outputs():
 
     w = Value(3.0)
     both = compile(lambda x: ((w * x) ** 2, w * x), 1.0)
+    assert both.nodes == 5  # x, w, w * x, its square, w * x again: no node joins the outputs
     assert both(2.0) == (36.0, 6.0)
     outs = both(np.array([1.0, 2.0]))
     assert_close(outs[0], [9.0, 36.0])

@@ -214,8 +214,7 @@ def test_the_namespaces_give_the_same_numbers():
                 continue  # outside log's domain: VALUES raises (as the op), FLOAT gives nan
             want = getattr(ops.FLOAT, name)(x)
             assert same(number(getattr(VALUES, name)(Value(x))), want), (name, x)
-            if not (name == "sign" and math.isnan(x)):  # see the xfail below
-                assert same(on_arrays(name, x), want), (name, x)
+            assert same(on_arrays(name, x), want), (name, x)
     for x, n in [(0.0, -1.0), (-0.0, -1.0), (-0.0, -0.5), (2.0, 0.5), (-2.0, 3.0), (1e-200, -2)]:
         want = ops.FLOAT.pow(x, n)
         assert same(VALUES.pow(Value(x), n).data, want), (x, n)
@@ -247,7 +246,6 @@ def test_every_row_has_a_batch_form_that_agrees_with_its_float_form(row):
     assert compared >= 5
 
 
-@pytest.mark.xfail(strict=True, reason="compiled's math_of(xp).sign is nan at nan (torch: 0)")
 def test_the_sign_of_nan_is_zero_on_arrays_as_on_floats():
     import numpy as np
 
@@ -255,7 +253,9 @@ def test_the_sign_of_nan_is_zero_on_arrays_as_on_floats():
     assert float(namespaces()["numpy arrays"].sign(np.array([math.nan]))[0]) == 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="numpy computes x ** 0.5 as sqrt(x): nan at -inf")
+@pytest.mark.xfail(  # not strict: numpy 2.0 gives inf, as floats do; later versions give nan
+    strict=False, reason="newer numpy computes x ** 0.5 as sqrt(x): nan at -inf"
+)
 def test_the_half_power_of_minus_inf_is_inf_in_a_batch_as_on_floats():
     import numpy as np
 

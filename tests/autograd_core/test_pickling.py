@@ -155,6 +155,7 @@ def _outcome_in_a_worker(payload: bytes, sent: Graph) -> tuple[dict[str, Any], d
     return outcome(pickle.loads(payload), drawings()), outcome(sent, drawings())
 
 
+@pytest.mark.slow
 def test_a_graph_behaves_the_same_in_a_spawned_worker() -> None:
     expected = outcome(make_graph(), drawings())
     with multiprocessing.get_context("spawn").Pool(1) as pool:

@@ -33,8 +33,8 @@ def close(actual, expected):
 
 
 def matmuls(compiled):
-    (program,) = compiled._programs.values()
-    levels = program.levels[False]
+    (entry,) = compiled._programs.values()
+    levels = entry.schedules[False]
     return [step for step in levels.steps if isinstance(step, _MatMul)]
 
 
@@ -110,6 +110,27 @@ def test_a_bias_shared_by_neurons_and_read_elsewhere_gets_every_contribution():
     loss, grads = eager_loss_and_grads(lambda x, _: fn(x), compiled.params, X, np.zeros(6))
     close(result.value, loss)
     close(result.grads, grads)
+
+
+def test_weights_read_outside_their_layer_add_to_the_products_gradient():
+    model = nn.MLP(3, [4, 2], activation="tanh", seed=2)
+    params = model.parameters()
+
+    def fn(x, y):  # an l2 penalty inside fn: every weight is read by its layer and by the sum
+        return nn.mse(model(x), y) + 0.01 * sum(p * p for p in params)
+
+    rng = np.random.default_rng(5)
+    X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    compiled = compile(fn, X[0], Y[0])
+    compiled.backend = "levels"
+    result = compiled.run(X, Y, input_grads=False)
+    loss, grads = eager_loss_and_grads(fn, compiled.params, X, Y)
+    close(result.value, loss)
+    close(result.grads, grads)
+    assert not any(step.sole for step in matmuls(compiled)[:2])  # the layers' products add
+    plain = compile(lambda x, y: nn.mse(model(x), y), X[0], Y[0])
+    plain.run(X, Y, input_grads=False)
+    assert all(step.sole for step in matmuls(plain))  # nothing else: written in place
 
 
 def test_sums_of_other_shapes_still_run_and_agree():

@@ -9,11 +9,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from benchmarks.contenders import Compiled, NnFit, NnFitCompiled, NumpyVectorized, Ours
 from benchmarks.data import make_problem
 from benchmarks.timing import Budget, in_turns
 from benchmarks.training import check_agreement
+from benchmarks.versus_torch import QUICK_CASES
+
+pytestmark = pytest.mark.slow  # starts processes: left out of the fast loop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +29,7 @@ def test_quick_run_writes_json_with_every_section(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
     )
     assert done.returncode == 0, done.stderr
     assert "## Targets" in done.stdout
@@ -39,6 +43,8 @@ def test_quick_run_writes_json_with_every_section(tmp_path: Path) -> None:
         "scaling",
         "memory",
         "scale",
+        "versus_torch",
+        "plain_malloc",
         "targets",
     }
     check = results["correctness"]
@@ -50,7 +56,24 @@ def test_quick_run_writes_json_with_every_section(tmp_path: Path) -> None:
     assert results["forward_backward"]["ours"]["backward_over_forward"] > 0
     assert [row["nodes"] for row in results["scaling"]["ours"]] == [99, 999]
     assert results["memory"]["ours"]["bytes_per_node"] > 0
-    assert len(results["targets"]) == 7  # the quick run's scale rows are too small for targets
+    # the quick run's scale rows are too small for targets; section 7 adds one per network and
+    # three more, where torch is there
+    torch = importlib.util.find_spec("torch") is not None
+    assert len(results["targets"]) == 7 + (len(QUICK_CASES) + 3 if torch else 0)
+    if torch:
+        assert [case["name"] for case in results["versus_torch"]["cases"]] == [
+            case.name for case in QUICK_CASES
+        ]
+        assert "## 7. fit(compile=True) against a PyTorch loop" in done.stdout
+    else:
+        assert results["versus_torch"]["skipped"] == "torch is not importable here"
+    plain = results["plain_malloc"]
+    assert set(plain["training_step"]) == {
+        "ours", "ours (gc off)", "compiled", "compiled (nn.fit step)", "numpy"
+    }  # fmt: skip
+    assert [row["sizes"] for row in plain["scale"]] == [[2, 4, 4, 1], [8, 16, 3]]
+    assert "malloc left as it is (no mallopt), as in a user's process" in plain["notes"]
+    assert "## 8. The headline rows without mallopt" in done.stdout
     assert [row["sizes"] for row in results["scale"]] == [[2, 4, 4, 1], [8, 16, 3]]
     assert all(row["max_rel_diff"] <= 1e-12 and row["ratio"] > 0 for row in results["scale"])
     assert "compiled" not in results["forward_backward"]

@@ -14,6 +14,8 @@ from tests.conftest import needs
 
 from .conftest import load_example
 
+pytestmark = pytest.mark.slow  # starts processes: left out of the fast loop
+
 
 @pytest.fixture(scope="module", autouse=True)
 def matplotlib_installed():

@@ -1,8 +1,8 @@
-"""Independent truth for the nn tests: central finite differences on plain floats."""
+"""Independent truth for the nn tests: central finite differences on plain floats; identities."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from autograd_core import Value, no_grad
 
@@ -27,3 +27,9 @@ def analytic_grads(f: Callable[[], Value], params: list[Value]) -> list[float]:
         p.grad = 0.0
     f().backward()
     return [p.grad for p in params]
+
+
+def ids(values: Iterable[object]) -> list[int]:
+    """The objects' identities, in order: two lists of parameters are the same parameters when
+    their ids are equal (`==` on Values may compare numbers, and biases all start at 0.0)."""
+    return [id(v) for v in values]

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import nn
+from autograd_core import Value
 from nn.data import make_blobs
 
 N = 20
@@ -203,3 +204,162 @@ def test_an_added_sample_must_be_finite_as_fit_checks_x(bad: float) -> None:
     assert run.X == [[0.0]] and run.y == [1.0]
     with pytest.raises(ValueError, match="the data must be finite"):
         nn.fit(nn.MLP(1, [1], seed=0), [[0.0], [bad]], [1.0, 1.0], progress=False)
+
+
+# --- reads_model: who needs the model's Values synced ---------------------------------------
+
+
+class Net(nn.Module):
+    """An MLP behind a parameter its forward never reads (listed first): a compiled step's
+    vector lacks it when the optimizer does not hold it either."""
+
+    def __init__(self) -> None:
+        self.unused = Value(0.5)
+        self.mlp = nn.MLP(2, [3, 1], seed=0)
+
+    def forward(self, x: Any) -> Any:
+        return self.mlp(x)
+
+
+def model_and_optimizer(kind: str) -> tuple[nn.Module, nn.Optimizer]:
+    """An MLP with momentum; or Net, whose optimizer holds the MLP's parameters backwards (so
+    the compiled step's vector is in another order than `parameters()`, without `unused`)."""
+    if kind == "mlp":
+        model: nn.Module = nn.MLP(2, [3, 1], seed=0)
+        return model, nn.SGD(model, lr=0.1, momentum=0.5)
+    net = Net()
+    return net, nn.SGD(list(reversed(net.mlp.parameters())), lr=0.1)
+
+
+class ReadsTheModel(nn.Callback):
+    """Per batch and per epoch: every parameter's .data and .grad, read from the model."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[list[float], list[float]]] = []
+
+    def read(self, model: Any) -> None:
+        params = model.parameters()
+        self.seen.append(([p.data for p in params], [p.grad for p in params]))
+
+    def on_batch_end(self, model: Any, step: int, loss: float) -> None:
+        self.read(model)
+
+    def on_epoch_end(self, model: Any, epoch: int, history: nn.History) -> None:
+        self.read(model)
+
+
+class ReadsTheVectors(nn.Callback):
+    """Per batch and per epoch: the run's vectors, and the model's Values as they are then."""
+
+    reads_model = False
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[list[float], list[float]]] = []
+        self.values: list[list[float]] = []
+
+    def on_train_begin(self, model: Any, run: nn.TrainingRun) -> None:
+        self.run, self.model = run, model
+
+    def read(self) -> None:
+        data, grad = self.run.parameter_vectors()
+        self.seen.append((data.tolist(), grad.tolist()))
+        self.values.append([p.data for p in self.model.parameters()])
+
+    def on_batch_end(self, model: Any, step: int, loss: float) -> None:
+        self.read()
+
+    def on_epoch_end(self, model: Any, epoch: int, history: nn.History) -> None:
+        self.read()
+
+
+def same_numbers(got: list[tuple[list[float], list[float]]], want: Any) -> None:
+    assert len(got) == len(want)
+    for (data, grad), (want_data, want_grad) in zip(got, want):
+        assert data == pytest.approx(want_data, rel=1e-9, abs=1e-12)
+        assert grad == pytest.approx(want_grad, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kind, batch_size, l2",
+    [("mlp", None, 0.0), ("mlp", 7, 0.01), ("net", None, 0.0), ("net", 7, 0.0)],
+)
+def test_a_callback_that_reads_the_vectors_sees_the_eager_numbers_and_the_model_is_not_synced(
+    kind, batch_size, l2
+):
+    X, y = blobs()
+
+    def train(compiled: bool, callback: Any) -> nn.Module:
+        model, optimizer = model_and_optimizer(kind)
+        nn.fit(
+            model, X, y, loss="hinge", optimizer=optimizer, epochs=3, batch_size=batch_size,
+            seed=0, l2=l2, progress=False, compile=compiled, callbacks=[callback],
+        )  # fmt: skip
+        return model
+
+    truth = ReadsTheModel()  # an eager fit: its Values are the numbers, step by step
+    train(False, truth)
+    vectors = ReadsTheVectors()
+    model = train(True, vectors)
+    same_numbers(vectors.seen, truth.seen)
+    initial = [p.data for p in model_and_optimizer(kind)[0].parameters()]
+    assert all(values == initial for values in vectors.values)  # never written while training
+    # the end of training syncs: the Values hold the last numbers the vectors showed
+    assert [p.data for p in model.parameters()] == vectors.seen[-1][0]
+    assert [p.grad for p in model.parameters()] == vectors.seen[-1][1]
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "compile"])
+def test_callbacks_read_a_synced_model_unless_they_say_otherwise(compiled):
+    """The default (an nn.Callback, or a duck-typed object without `reads_model`) reads the
+    model: it sees it synced before every hook, beside a callback that does not read it."""
+    X, y = blobs()
+
+    class Duck:
+        def __init__(self) -> None:
+            self.seen: list[tuple[list[float], list[float]]] = []
+
+        def on_epoch_end(self, model: Any, epoch: int, history: nn.History) -> None:
+            params = model.parameters()
+            self.seen.append(([p.data for p in params], [p.grad for p in params]))
+
+    truth = ReadsTheModel()
+    model, optimizer = model_and_optimizer("net")
+    nn.fit(model, X, y, loss="hinge", optimizer=optimizer, epochs=3, batch_size=7, seed=0,
+           progress=False, callbacks=[truth])  # fmt: skip
+    reading, duck, vectors = ReadsTheModel(), Duck(), ReadsTheVectors()
+    model, optimizer = model_and_optimizer("net")
+    nn.fit(model, X, y, loss="hinge", optimizer=optimizer, epochs=3, batch_size=7, seed=0,
+           progress=False, compile=compiled, callbacks=[vectors, reading, duck])  # fmt: skip
+    same_numbers(reading.seen, truth.seen)
+    same_numbers(duck.seen, truth.seen[3::4])  # 3 batches, then the epoch's end
+    same_numbers(vectors.seen, truth.seen)
+    # another callback reads the model, so it is synced before every hook of that kind
+    want = np.array([values for values, _ in truth.seen])
+    np.testing.assert_allclose(np.array(vectors.values), want, rtol=1e-9, atol=1e-12)
+
+
+def test_validation_syncs_the_model_for_every_epoch_even_when_no_callback_reads_it():
+    X, y = blobs()
+    vectors = ReadsTheVectors()
+    model = nn.MLP(2, [3, 1], seed=0)
+    history = nn.fit(model, X, y, loss="hinge", epochs=3, progress=False, compile=True,
+                     validation=(X, y), callbacks=[vectors])  # fmt: skip
+    # full batch: batch, epoch, batch, epoch, ... At each epoch's end, after validation, the
+    # Values hold the epoch's trained numbers
+    ends = [data for data, _ in vectors.seen[1::2]]
+    assert vectors.values[1::2] == ends and ends[0] != ends[1]
+    # validated on the training data: the model after epoch k is the one epoch k + 1 starts with
+    assert history.val_loss[:-1] == pytest.approx(history.loss[1:], rel=1e-12)
+
+
+def test_parameter_vectors_need_a_run_of_fit_and_reads_model_must_be_a_bool():
+    run = nn.TrainingRun([[0.0]], [1.0], epochs=1, batch_size=None)
+    with pytest.raises(RuntimeError, match=r"parameter_vectors\(\) .* not made by nn.fit"):
+        run.parameter_vectors()
+
+    class Unsure(nn.Callback):
+        reads_model = "no"  # type: ignore[assignment]
+
+    X, y = blobs()
+    with pytest.raises(TypeError, match=r"callbacks\[0\] \(Unsure\) has reads_model = 'no'"):
+        nn.fit(nn.MLP(2, [2, 1], seed=0), X, y, epochs=1, progress=False, callbacks=[Unsure()])

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -286,7 +287,56 @@ def unsupported(torch: Any) -> list[tuple[Any, type[Exception], str]]:
 
     my_sequential = type("MySequential", (T.Sequential,), {})
 
+    def linear(**parts: Any) -> Any:
+        """A Linear(2, 3) with some of its parameters replaced."""
+        layer = L(2, 3)
+        for name, value in parts.items():
+            setattr(layer, name, value)
+        return layer
+
+    P = torch.nn.Parameter
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns that a zero-element init does nothing
+        empty = L(0, 3)
+
     return [
+        # weights that hold no number, or numbers nn cannot hold, or the wrong shape
+        (L(2, 3, device="meta"), ValueError, r"layer 0 \(Linear\) has its weight on the meta dev"),
+        (
+            T.Sequential(L(2, 3), T.Tanh(), L(3, 1, device="meta")),
+            ValueError,
+            r"layer 2 \(Linear\) has its weight on the meta device, which holds no numbers",
+        ),
+        (L(2, 3, dtype=torch.complex64), TypeError, r"layer 0 \(Linear\) has a weight of torch.co"),
+        (
+            linear(weight=P(torch.ones(3, 2, dtype=torch.int64), requires_grad=False)),
+            TypeError,
+            r"layer 0 \(Linear\) has a weight of torch.int64; nn takes floating point weights",
+        ),
+        (
+            linear(bias=P(torch.ones(3, dtype=torch.int32), requires_grad=False)),
+            TypeError,
+            r"layer 0 \(Linear\) has a bias of torch.int32",
+        ),
+        (
+            linear(weight=P(torch.zeros(3, 5))),
+            ValueError,
+            r"layer 0 \(Linear\) has a weight of shape \(3, 5\), but a Linear\(2, 3\) needs \(3, 2",
+        ),
+        (
+            T.Sequential(L(4, 2), linear(bias=P(torch.zeros(4)))),
+            ValueError,
+            r"layer 1 \(Linear\) has a bias of shape \(4,\), but a Linear\(2, 3\) needs \(3,\)",
+        ),
+        (linear(weight=None), TypeError, r"layer 0 \(Linear\) has a weight of type NoneType"),
+        (empty, ValueError, r"layer 0 \(Linear\) maps 0 inputs to 3 outputs"),
+        (
+            linear(weight=P(torch.zeros(3, 2).to_sparse())),
+            TypeError,
+            r"layer 0 \(Linear\) has a torch.sparse_coo weight: convert it with .to_dense",
+        ),
+        (T.Sequential(T.LazyLinear(3)), TypeError, r"layer 0 \(LazyLinear\).*on one input first"),
+        # layers nn has no counterpart for, or in an order an nn.MLP cannot have
         (T.Sequential(L(2, 3), T.Conv1d(1, 1, 1)), TypeError, r"layer 1 \(Conv1d\)"),
         (
             T.Sequential(L(2, 3), T.Tanh(), T.Dropout(), L(3, 1)),

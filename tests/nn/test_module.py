@@ -12,6 +12,8 @@ import pytest
 import nn
 from autograd_core import Value, name_scope, topological_order
 
+from .helpers import ids
+
 
 def test_named_parameters_have_stable_pytorch_style_names():
     mlp = nn.MLP(2, [3, 1], seed=0)
@@ -23,7 +25,7 @@ def test_named_parameters_have_stable_pytorch_style_names():
     ]
     expected.append("layers.1.neurons.0.b")
     assert names == expected
-    assert mlp.parameters() == [p for _, p in mlp.named_parameters()]
+    assert ids(mlp.parameters()) == ids(p for _, p in mlp.named_parameters())
     assert mlp.num_parameters() == 3 * 3 + 4 == len(set(map(id, mlp.parameters())))
     assert nn.MLP(2, [16, 16, 1]).num_parameters() == 337  # micrograd's demo network
     assert [n for n, _ in nn.Neuron(2).named_parameters()] == ["w.0", "w.1", "b"]
@@ -42,6 +44,8 @@ def test_user_modules_are_discovered_and_tied_weights_listed_once():
     names = [n for n, _ in m.named_parameters()]
     assert names == ["scale", "blocks.0.w.0", "blocks.0.b", "blocks.1.w.0"]
     assert m.num_parameters() == 4
+    expected = [m.scale, m.blocks[0].w[0], m.blocks[0].b, m.blocks[1].w[0]]
+    assert ids(m.parameters()) == ids(expected)  # the very objects, the tied bias once
 
 
 def test_zero_grad_zeroes_every_parameter():
@@ -217,6 +221,30 @@ def test_a_subclass_with_forward_is_callable_and_finds_its_parameters() -> None:
     assert any(p.grad != 0 for p in net.parameters())
     net.zero_grad()
     assert all(p.grad == 0 for p in net.parameters())
+
+
+def test_inputs_as_separate_arguments_are_told_to_be_one_list() -> None:
+    for model in (nn.MLP(2, [3, 1], seed=0), nn.Layer(2, 3, seed=0), nn.Neuron(2, seed=0)):
+        with pytest.raises(
+            TypeError, match=r"one list: call model\(\[1.0, 2.0\]\), not model\(1.0, 2"
+        ):
+            model(1.0, 2.0)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"MLP.forward\(x\) cannot take these arguments: missing"):
+        nn.MLP(2, [1], seed=0)()  # type: ignore[call-arg]
+
+
+def test_a_call_that_fits_forward_keeps_the_error_raised_inside_it() -> None:
+    class Pair(nn.Module):
+        def forward(self, x, y):
+            return x + y
+
+    with pytest.raises(
+        TypeError, match=r"Pair.forward\(x, y\) cannot take these arguments: too many"
+    ):
+        Pair()(1, 2, 3)
+    with pytest.raises(TypeError, match="unsupported operand") as error:
+        Pair()(1, "a")  # the call fits; the TypeError comes from inside forward, unchanged
+    assert "cannot take" not in str(error.value)
 
 
 def test_a_module_without_forward_says_what_to_define() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -140,6 +142,59 @@ def test_bad_arguments(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         nn.fit(**args)
+
+
+@pytest.mark.parametrize(
+    "keyword, value, what, example",
+    [
+        ("lr", 0.5, "the learning rate", "optimizer=nn.SGD(model, lr=0.5)"),
+        ("learning_rate", 0.1, "the learning rate", "optimizer=nn.SGD(model, lr=0.1)"),
+        ("momentum", 0.9, "momentum", "optimizer=nn.SGD(model, lr=0.1, momentum=0.9)"),
+        ("weight_decay", 1e-4, "weight decay", "nn.SGD(model, lr=0.1, weight_decay=0.0001)"),
+    ],
+)
+def test_an_optimizer_argument_given_to_fit_says_where_it_belongs(keyword, value, what, example):
+    X, y = separable(4)
+    model = nn.MLP(2, [1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(TypeError, match=f"{what} belongs to the optimizer") as error:
+        nn.fit(model, X, y, progress=False, **{keyword: value})
+    assert f"no argument {keyword!r}" in str(error.value)
+    assert example in str(error.value)
+    assert model.state_dict() == before  # refused before training
+
+
+def test_fit_keeps_its_signature_for_tools_that_read_it():
+    assert list(inspect.signature(nn.fit).parameters)[:5] == [
+        "model",
+        "X",
+        "y",
+        "loss",
+        "optimizer",
+    ]
+    assert "lr" not in inspect.signature(nn.fit).parameters
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_history_steps_counts_the_steps_this_fit_took(compile):
+    """A second fit with the same optimizer reports its own steps, as on_batch_end counts them;
+    the optimizer's own count goes on across fits."""
+    X, y = separable(8)
+    model = nn.MLP(2, [3, 1], seed=0)
+    optimizer = nn.SGD(model, lr=0.01)
+    seen: list[int] = []
+
+    class Steps(nn.Callback):
+        def on_batch_end(self, model, step, loss):
+            seen.append(step)
+
+    kwargs = {"optimizer": optimizer, "epochs": 2, "batch_size": 2, "compile": compile}
+    first = nn.fit(model, X, y, progress=False, **kwargs)
+    second = nn.fit(model, X, y, progress=False, callbacks=[Steps()], **kwargs)
+    assert first.steps == 8  # 2 epochs of 8 samples in batches of 2
+    assert second.steps == 8
+    assert seen == list(range(8))
+    assert optimizer.steps == 16
 
 
 def test_fit_accepts_lists_of_values():

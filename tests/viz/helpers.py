@@ -1,4 +1,4 @@
-"""Test helpers for viz: a PATH with no Graphviz on it, and PNG sizes."""
+"""Test helpers for viz: a PATH with no Graphviz on it, PNG sizes, and how a node is drawn."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 import shutil
 import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +36,32 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def graphviz_pure_installed() -> bool:
-    from viz.renderer import _find_pure
+    from viz.drawing.layout_program import _find_pure
 
     return _find_pure() is not None
+
+
+DRAWN = """
+const [scope, id] = arguments;
+const node = scope.querySelector(`.viz-canvas [id="${id}"]`);
+const shapes = [...node.querySelectorAll("polygon, ellipse")];
+return shapes.map((s) => { const c = getComputedStyle(s); return [c.fill, c.stroke]; });
+"""
+
+LEGEND = """
+const [scope, name] = arguments;
+const c = getComputedStyle(scope.querySelector(`.viz-swatch-${name}`));
+return [c.backgroundColor, c.borderLeftColor];
+"""
+
+
+def drawn(driver: Any, scope: Any, node_id: str) -> list[tuple[str, str]]:
+    """[(fill, stroke)] of the shapes (polygons, ellipses) of drawing node `node_id` inside the
+    element `scope`, as the browser computes them: what a person sees, not a class name."""
+    return [tuple(pair) for pair in driver.execute_script(DRAWN, scope, node_id)]
+
+
+def legend_swatch(driver: Any, scope: Any, name: str) -> tuple[str, str]:
+    """(fill, border colour) of the legend's swatch `name` ('current', 'input', ...)."""
+    fill, border = driver.execute_script(LEGEND, scope, name)
+    return fill, border

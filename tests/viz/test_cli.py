@@ -16,8 +16,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import needs
-from viz import format_number, renderer
-from viz.cli import MAX_EXPRESSION_LENGTH, RejectedExpression, main, parse_expression
+from viz import format_number
+from viz.cli import (
+    MAX_EXPRESSION_LENGTH,
+    RejectedExpression,
+    main,
+    parse_expression,
+    variables,
+)
+from viz.drawing import layout_program
 
 from .helpers import graphviz_pure_installed, png_size, strip_graphviz_from_path
 
@@ -132,6 +139,29 @@ def test_bad_set_values_are_refused(capsys, argv: list[str], message: str) -> No
     assert status == 2 and message in err
 
 
+def test_every_name_left_unset_is_named(capsys) -> None:
+    status, out, err = run(capsys, "tanh(x*w + b)", "--set", "x=2")
+    assert status == 2 and out == ""
+    assert "names 'w', 'b' are not set; pass --set w=NUMBER --set b=NUMBER" in err
+    assert "went unused" not in err
+
+
+def test_a_name_set_but_unused_is_named_with_the_expressions_names(capsys) -> None:
+    status, out, err = run(capsys, "tanh(x*w + b)", "--set", "X=2")
+    assert status == 2 and out == ""
+    assert "names 'x', 'w', 'b' are not set" in err
+    assert "--set X went unused (did you mean x?)" in err and "its names are x, w, b" in err
+    status, _, err = run(capsys, "x * x", "--set", "x=2", "--set", "y=3")  # nothing missing
+    assert status == 2 and "--set y went unused" in err and "its names are x" in err
+    assert "not set" not in err and "did you mean" not in err
+    with pytest.raises(RejectedExpression, match="--set z went unused.*it uses no names"):
+        parse_expression("2 * 3", ["z"])
+
+
+def test_variables_lists_names_in_the_order_they_appear() -> None:
+    assert variables(parse_expression("tanh(x*w + b) + w", ["x", "w", "b"])) == ["x", "w", "b"]
+
+
 def test_math_errors_exit_1_with_the_engines_message(capsys) -> None:
     status, out, err = run(capsys, "log(x - 3)", "--set", "x=1")
     assert status == 1 and out == ""
@@ -141,12 +171,12 @@ def test_math_errors_exit_1_with_the_engines_message(capsys) -> None:
 
 
 def test_unknown_output_extension_and_help(capsys) -> None:
-    assert main([*NEURON, "-o", "graph.pdf"]) == 2
+    assert main([*NEURON, "-o", "graph.bmp"]) == 2
     assert "the extension picks the format" in capsys.readouterr().err
     assert main(["--help"]) == 0
     text = capsys.readouterr().out
     for part in ("--set NAME=NUMBER", "exp, log, tanh", f"longer than {MAX_EXPRESSION_LENGTH}",
-                 ".html", "exit status", "2 usage or rejected"):  # fmt: skip
+                 ".html", ".pdf", "exit status", "2 usage or rejected"):  # fmt: skip
         assert part in text
 
 
@@ -216,7 +246,7 @@ def test_a_failing_renderer_is_one_line_and_status_1(capsys, tmp_path, backend, 
 
 
 def test_a_renderer_that_hangs_is_stopped(capsys, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(renderer, "RENDER_TIMEOUT", 0.5)
+    monkeypatch.setattr(layout_program, "RENDER_TIMEOUT", 0.5)
     slow = script(tmp_path, "slow-dot", "exec sleep 30")
     status, out, err = run(capsys, *NEURON, "-q", "-o", str(tmp_path / "g.png"), "--backend", slow)
     assert_one_line_failure(status, out, err, "slow-dot took over 0.5 s; draw a smaller graph")

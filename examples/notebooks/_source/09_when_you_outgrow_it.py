@@ -1,7 +1,7 @@
 """Notebook 9: handing a model to PyTorch and ONNX (built into 09_when_you_outgrow_it.ipynb)."""
 
 # %% [markdown]
-# # When you outgrow it: PyTorch and ONNX
+# # When you outgrow it: PyTorch, many processes and ONNX
 #
 # The scalar engine is for *seeing* backpropagation: every multiply is a node you can draw. That
 # is also why it is slow, and why it has no GPU. When a model has to grow, or be deployed, hand
@@ -13,6 +13,7 @@
 #
 # This notebook trains on two moons in the engine, moves to PyTorch halfway, keeps training
 # there with the same optimizer, and checks that the loss curve carries on where it stopped.
+# Then it shows what changes when one process is not enough: training on many at once.
 # It needs the extras: `pip install -e ".[torch,onnx]"`.
 
 # %%
@@ -189,3 +190,75 @@ for node in session.get_inputs() + session.get_outputs():
     print(f"  {node.name}: {node.type} {node.shape}")
 gap = np.abs(onnx_scores - trained_scores).max()
 display(Markdown(f"onnxruntime's scores differ from PyTorch's by at most {gap:.1e}."))
+
+
+# %% [markdown]
+# ## Part 5: from one machine to many
+#
+# When one process is too slow, PyTorch trains on many at once, on one machine or several, with
+# `DistributedDataParallel` (DDP). Every process holds a copy of the model and of the optimizer.
+# Each global batch is cut into equal shards, one per process: process `r` of `N` takes every
+# `N`-th sample from the `r`-th on. Each process runs the forward and backward pass on its shard
+# only, which gives it the gradient of its shard's mean loss. Then an **all-reduce** sums the
+# gradients over the processes and divides by `N`, and every process ends up with the same
+# averaged gradient and takes the same step.
+#
+# Why is that the gradient of the whole batch? The batch's loss is the mean of the samples'
+# losses, and the chain rule adds each sample's share into a parameter's gradient:
+# `parent.grad += local * node.grad` once per path, as the engine showed. A sum can be split
+# into parts, added up part by part on different machines, and added up again. The engine
+# shows it on one global batch of 40 points: the gradient of its mean loss, and the mean of
+# the gradients of two shards of 20, which is what the all-reduce gives each process.
+
+
+# %%
+def gradient(model, samples, targets):
+    """The gradient of the mean loss over these samples, one number per parameter."""
+    model.zero_grad()
+    nn.bce_with_logits([model(x) for x in samples], list(targets)).backward()
+    return np.array([p.grad for p in model.parameters()])
+
+
+GLOBAL, PROCESSES = 40, 2
+whole = gradient(back, X[:GLOBAL], y[:GLOBAL])
+shards = [  # process r takes samples r, r + 2, r + 4, ... of the global batch
+    gradient(back, X[r:GLOBAL:PROCESSES], y[r:GLOBAL:PROCESSES]) for r in range(PROCESSES)
+]
+all_reduced = sum(shards) / PROCESSES
+shard_gap = np.abs(shards[0] - shards[1]).max()
+reduce_gap = np.abs(all_reduced - whole).max()
+display(
+    Markdown(
+        f"The {len(whole)} gradients of the two shards differ from each other by up to "
+        f"{shard_gap:.2f} (each shard is a different sample of the moons), but their average "
+        f"differs from the whole batch's gradient by at most {reduce_gap:.1e}: rounding."
+    )
+)
+
+# %% [markdown]
+# `examples/distributed.py` does this for real. It trains the model in the engine for a few
+# epochs, exports it with `nn.to_torch` and trains on under DDP, every process reading its
+# shards through PyTorch's `DistributedSampler` (all shuffle alike, from one seed, so the
+# shards of a global batch are exactly its samples). Rank 0 brings the model back with
+# `nn.from_torch` and saves it as an engine model file, which the engine loads and evaluates.
+# `torchrun` starts the processes and tells each its rank (the `gloo` backend runs on CPUs,
+# `nccl` on GPUs). On one machine, two processes:
+#
+# ```bash
+# torchrun --nproc_per_node=2 examples/distributed.py
+# ```
+#
+# On several machines, the same command on each one; `HOST:29500` is an address and a free port
+# on one of them that all can reach, and `moons` names the job:
+#
+# ```bash
+# torchrun --nnodes=2 --nproc_per_node=2 --rdzv-id=moons --rdzv-backend=c10d \
+#     --rdzv-endpoint=HOST:29500 examples/distributed.py
+# ```
+#
+# With the same global batch (`--batch-size` is the global one), two processes take the steps
+# that one takes: `--compare` trains a one-process copy beside them and prints both losses and
+# the largest difference in the weights, float64 rounding. The script also prints the engine's
+# last loss and PyTorch's first, which agree to rounding: the curve carries on across the
+# hand-over, and across the processes. Its test (`tests/examples/test_distributed.py`) launches
+# it on two processes and checks all of this.
