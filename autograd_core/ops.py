@@ -1,11 +1,16 @@
 """The op table: each op's value and local derivatives, written once as `Op(name, value, rule)`.
-Adding an op is one row here, one `Value` method line, one test row.
+Adding an op is one row here (and its place in `OPS`), one `Value` method line, one test row.
 
 `value(*inputs)` is the op on floats: outside its domain an error names the op and the number
 (`log() needs a positive input, got -1.0`); NaN and inf give IEEE results. `rule(m, out, *inputs)`
 gives d(out)/d(input) per input, with arithmetic and the namespace `m` only (`m.cos(a)`): `FLOAT`
 below for backward, Values for create-graph (so higher derivatives come free), arrays for
-compile, symbols for printed formulas. A rule never asks what it holds."""
+compile, symbols for printed formulas. A rule never asks what it holds.
+
+Power has one name per meaning: the row `POW` ("pow") is `x ** y` with a Value exponent,
+`power(n)` the rows of `x ** n` for a number n (both raise as Python does, with the numbers),
+and `m.pow` the namespaces' IEEE power (inf and nan instead of errors), which create-graph
+passes record as `IEEE_POW` and `ieee_power(n)` ("ieee_pow") rows, so they replay as made."""
 
 from __future__ import annotations
 
@@ -56,8 +61,9 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.symbol!r})"
 
-    def __reduce__(self) -> tuple[Any, ...]:  # pickled by name (rows hold lambdas): the
-        return (row, (self.name,) if self.n is None else (self.name, self.n))  # same row back
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled by name (rows hold lambdas), so it unpickles to the table's very row."""
+        return (row, (self.name,) if self.n is None else (self.name, self.n))
 
 
 def _ieee(fn: Callable[[float], float]) -> Callable[[float], float]:
@@ -99,7 +105,10 @@ MATH = ("pow", "log", "sin", "cos", "sigmoid", "step", "sign")
 class FLOAT:
     """The namespace `m` on floats: IEEE results (inf, nan), never an error."""
 
-    pow, log, sin, cos = staticmethod(_ieee_pow), _ieee(math.log), _ieee(math.sin), _ieee(math.cos)
+    pow = staticmethod(_ieee_pow)
+    log = _ieee(math.log)
+    sin = _ieee(math.sin)
+    cos = _ieee(math.cos)
     sigmoid = staticmethod(_sigmoid)
 
     @staticmethod

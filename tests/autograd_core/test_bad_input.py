@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_core import Value, compile
+from autograd_core import Value, apply, compile, ops
 
 
 def test_data_must_stay_a_real_number():
@@ -121,3 +121,12 @@ def test_compile_refuses_an_empty_batch_clearly():
     f = compile(lambda x: w * x, 1.0)
     with pytest.raises(ValueError, match="the batch is empty"):
         f(np.zeros((0,)))
+
+
+def test_apply_needs_the_rows_number_of_inputs_and_numbers_or_values():
+    x = Value(2.0)
+    with pytest.raises(TypeError, match=r"apply\(\): mul takes 2 input\(s\), got 1"):
+        apply(ops.MUL, x)
+    with pytest.raises(TypeError, match=r"Value\(\) needs a real number, got str"):
+        apply(ops.MUL, x, "3")
+    assert apply(ops.MUL, x, 3).data == 6.0 and apply(ops.power(2), 3.0).data == 9.0
