@@ -19,8 +19,6 @@ from autograd_core import Value, grad, gradients
 import nn
 import viz
 
-pytestmark = pytest.mark.slow  # starts processes: left out of the fast loop
-
 x = Value(2.0, label="x"); w = Value(-3.0, label="w")
 reveal_type(x * w)
 reveal_type(2 * x)
@@ -33,6 +31,8 @@ reveal_type(nn.MLP(2, [3, 1])([1.0, 2.0]))
 reveal_type(viz.draw_dot(x * w))
 bad = x + "a"
 """
+
+pytestmark = pytest.mark.slow  # starts processes: left out of the fast loop
 
 
 @pytest.fixture(scope="module")
