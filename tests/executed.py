@@ -4,7 +4,8 @@ Each notebook runs top to bottom in a real ipykernel that sees no Graphviz `dot`
 tests/kernel.py), with PROLOGUE as its first cell to prove it, as many at once as there are
 cores. tests/examples/test_notebooks.py checks what each one displayed; tests/test_docs.py builds
 the site from the same executed copies: they are written, PROLOGUE removed and the execution
-counts shifted back to 1, to a folder that `AUTOGRAD_DOCS_EXECUTED_DIR` names to docs/hooks.py.
+counts shifted back to 1, to a folder that `AUTOGRAD_DOCS_EXECUTED_DIR` names to docs/hooks.py;
+tests/viz/test_notebook_fit.py opens those copies in JupyterLab and measures their drawings.
 
 tests/conftest.py registers this module as a plugin, so every test can ask for the fixture.
 """
