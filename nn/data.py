@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_core import Value
+
 from ._checks import finite_nonnegative, is_number, positive_int
 
 Seed = int | np.random.Generator | None
@@ -181,6 +183,8 @@ def accuracy(predictions: Sequence[Any] | np.ndarray, targets: Sequence[Any] | n
     0.75
     """
     preds, targs = list(predictions), list(targets)
+    if any(isinstance(x, Value) for x in preds + targs):  # == on Values is identity: 0 matches
+        raise TypeError("accuracy() compares labels, not Values: pass [v.data for v in values]")
     if len(preds) != len(targs):
         raise ValueError(f"{len(preds)} predictions but {len(targs)} targets")
     if not preds:

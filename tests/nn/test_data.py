@@ -92,3 +92,10 @@ def test_accuracy():
 def test_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_accuracy_refuses_values_whose_equality_is_identity() -> None:
+    from autograd_core import Value
+
+    with pytest.raises(TypeError, match=r"v\.data"):
+        data.accuracy([Value(1.0)], [1.0])
