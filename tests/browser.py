@@ -111,9 +111,23 @@ class Lab:
         return urllib.parse.urljoin(self.url, f"lab/tree/{path}?reset&token={self.token}")
 
     def shutdown_kernels(self) -> None:
-        for session in self.api("GET", "api/sessions"):
-            if session["path"].startswith(self.folder + "/"):
-                self.api("DELETE", f"api/sessions/{session['id']}")
+        """Shut down the kernels of our folder's notebooks, once each has started.
+
+        A kernel shut down while the server still waits for its first reply leaves the server
+        waiting out its `kernel_info_timeout` (60 s), and the next notebook's kernel with it.
+        """
+
+        def ours() -> list[dict[str, Any]]:
+            sessions = self.api("GET", "api/sessions")
+            return [s for s in sessions if s["path"].startswith(self.folder + "/")]
+
+        wait_until(
+            lambda: all(s["kernel"]["execution_state"] != "starting" for s in ours()),
+            60,
+            "the kernels to start before they are shut down",
+        )
+        for session in ours():
+            self.api("DELETE", f"api/sessions/{session['id']}")
 
 
 @pytest.fixture(scope="session")
@@ -411,7 +425,7 @@ def run_all(driver: Any, lab: Lab, path: str, timeout: float = 180) -> None:
     until they are done. Fails at once, with the text, when a cell writes an error or to stderr.
     """
     open_notebook(driver, lab, path)
-    wait_until(lambda: _pick_kernel(driver) or _kernel_idle(driver), 60, "the kernel to start")
+    wait_until(lambda: pick_kernel(driver) or _kernel_idle(driver), 60, "the kernel to start")
     for _ in range(3):  # a click that lands before the notebook is wired up does nothing
         _click_menu(driver, "Run", "runmenu:run-all")
         started = time.monotonic()
@@ -469,7 +483,7 @@ def _open_from_file_browser(driver: Any, lab: Lab, path: str) -> bool:
     return False
 
 
-def _pick_kernel(driver: Any) -> bool:
+def pick_kernel(driver: Any) -> bool:
     """Accept JupyterLab's "Select Kernel" dialog (its choice is the notebook's python3), which
     it shows when the notebook opens before it has loaded the kernel list; False if absent."""
     from selenium.webdriver.common.by import By
@@ -483,7 +497,7 @@ def _pick_kernel(driver: Any) -> bool:
 def _click_menu(driver: Any, menu: str, command: str) -> None:
     from selenium.webdriver.common.by import By
 
-    _pick_kernel(driver)
+    pick_kernel(driver)
     dialog = driver.execute_script("var d = document.querySelector('.jp-Dialog');"
                                    "return d ? d.innerText : null;")  # fmt: skip
     if dialog:

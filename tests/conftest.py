@@ -6,11 +6,14 @@ marked here; others carry `@pytest.mark.slow` (or a module's `pytestmark`) thems
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import pytest
 
 pytest_plugins = ["tests.browser", "tests.executed"]  # session fixtures, one of each per run
+if importlib.util.find_spec("xdist"):
+    pytest_plugins.append("tests.scheduling")  # how `pytest -n N` shares the tests out
 
 REQUIRE_ALL = os.environ.get("REQUIRE_ALL") == "1"
 

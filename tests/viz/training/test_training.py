@@ -19,7 +19,7 @@ import pytest
 import nn
 import viz
 from autograd_core import no_grad
-from tests.browser import notebook, wait_until
+from tests.browser import notebook, pick_kernel, wait_until
 from tests.conftest import needs
 from tests.kernel import IPYKERNEL6, kernel_available, kernel_env
 from viz.training.kernel_pump import KernelPump
@@ -577,6 +577,7 @@ def run_first_cell(driver: Any, lab: Any, path: str) -> None:
     driver.get(lab.page(path))
 
     def kernel_ready() -> bool:
+        pick_kernel(driver)  # JupyterLab may ask for the kernel before it starts one
         sessions = [s for s in lab.api("GET", "api/sessions") if s["path"] == path]
         shown = driver.execute_script(
             "var el = document.querySelector('.jp-Notebook-ExecutionIndicator');"
