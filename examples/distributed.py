@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import gc
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -294,6 +295,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         continue_in_torch(model, X, y, args, device)
     finally:
+        # DDP's reducer sits in reference cycles: free it while its group is alive, not in the
+        # interpreter's last collection after the group is gone (gloo can abort the process then)
+        gc.collect()
         dist.destroy_process_group()
 
 
