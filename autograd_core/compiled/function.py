@@ -14,7 +14,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from ..context import gc_paused
-from ..value import Value, gradients
+from ..value import Value, data_version, gradients
 from .arrays import _to_numpy, namespace
 from .levels import _Levels, schedule
 from .printer import load, source
@@ -51,12 +51,26 @@ class Result(NamedTuple):
 class _Entry:
     """A program and what a compiled function makes of it, each on first use: where its
     parameters sit in the function's `params` (`slots`), its batch schedules (with and without
-    input gradients), its straight-line functions and its printed source."""
+    input gradients), its straight-line functions, its printed source, and its parameters'
+    numbers as last read (`read`: `data_version()` then, and the vector)."""
 
     program: _Program
     slots: Rows
     schedules: dict[bool, _Levels] = field(default_factory=dict)
     functions: dict[bool, Callable[..., Any]] = field(default_factory=dict)
+    read: tuple[object, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def values(self) -> np.ndarray:
+        """The parameters' `.data` as a read-only vector, read again from the Values only when
+        a Value's number has been assigned since the last read (a hundred thousand parameters
+        take longer to read than a batch takes to run)."""
+        version = data_version()  # before reading: an assignment during the read drops it
+        if self.read is None or self.read[0] is not version:
+            params = self.program.params
+            vector = np.fromiter(map(_DATA, params), dtype=float, count=len(params))
+            vector.flags.writeable = False  # it is handed to the run: nothing may change it
+            self.read = (version, vector)
+        return self.read[1]
 
     def schedule(self, input_grads: bool) -> _Levels:
         if input_grads not in self.schedules:
@@ -545,10 +559,7 @@ def _close(a: float, b: float, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
 
 def _values(entry: _Entry, params: np.ndarray | None) -> np.ndarray:
     """The numbers of the program's parameters: from the vector `params`, else their `.data`."""
-    if params is not None:
-        return params[entry.slots]
-    values = entry.program.params
-    return np.fromiter(map(_DATA, values), dtype=float, count=len(values))
+    return entry.values() if params is None else params[entry.slots]
 
 
 _DATA = operator.attrgetter("_data")  # the slot behind .data: half the property's time

@@ -500,6 +500,21 @@ def test_parameters_are_read_fresh_on_every_call():
     assert compiled(2.0) == 10.0
 
 
+def test_an_assigned_parameter_is_seen_by_the_next_call_whichever_it_is():
+    """A call keeps the parameters' numbers it read; assigning any parameter's `.data` after
+    a call must reach the next call (one example and a batch), each parameter in turn."""
+    ws, b = [Value(0.5 * k) for k in range(1, 6)], Value(-1.0)
+    compiled = compile(lambda x: sum((w * xi for w, xi in zip(ws, x)), b), [0.0] * 5)
+    X = np.arange(15.0).reshape(3, 5)
+    for k, p in enumerate([*ws, b]):
+        compiled.run(X)  # both paths read the numbers now, and keep them
+        compiled(X[1])
+        p.data = p.data + 10.0 * (k + 1)
+        weights = np.array([w.data for w in ws])
+        assert_close(compiled.run(X).value, weights @ X.mean(axis=0) + b.data)  # closed form
+        assert_close(compiled(X[1]), weights @ X[1] + b.data)
+
+
 def test_op_rows_on_arrays_keep_the_float_paths_errors():
     a = np.array([4.0, -1.0])
     with pytest.raises(ValueError, match=r"sqrt\(\) needs a non-negative input, got -1.0 \(batch"):
