@@ -155,14 +155,11 @@ class CompiledFunction:
         self.backend: Literal["auto", "levels", "lines"] = "auto"
         # Every parameter a program reads: those in `params` first, in that order, then the
         # others in the order fn first uses them.
-        self.params: list[Value] = []
-        self._slot: dict[Value, int] = {}
-        for p in params:
-            if not isinstance(p, Value):
-                raise TypeError(f"compile(params=...) takes Values, got {type(p).__name__}")
-            if p not in self._slot:
-                self._slot[p] = len(self.params)
-                self.params.append(p)
+        bad = [p for p in params if not isinstance(p, Value)][:1]
+        if bad:
+            raise TypeError(f"compile(params=...) takes Values, got {type(bad[0]).__name__}")
+        self.params: list[Value] = list(dict.fromkeys(params))  # a Value hashes by identity
+        self._slot: dict[Value, int] = {p: i for i, p in enumerate(self.params)}
         self._entry(self._example)
 
     # --- the programs, one per value of the static arguments --------------------------------
@@ -181,7 +178,8 @@ class CompiledFunction:
                 if p not in self._slot:
                     self._slot[p] = len(self.params)
                     self.params.append(p)
-            slots = as_slice(np.array([self._slot[p] for p in program.params], dtype=np.intp))
+            slot, n = self._slot.__getitem__, len(program.params)
+            slots = as_slice(np.fromiter(map(slot, program.params), dtype=np.intp, count=n))
             self._programs[key] = _Entry(program, slots)
         return self._programs[key]
 

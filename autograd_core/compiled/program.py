@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from itertools import count
+from operator import itemgetter
 from typing import Literal, NamedTuple
 
 from .. import ops
@@ -29,6 +30,10 @@ class _Row(NamedTuple):
     value: float = 0.0  # const: the number
 
 
+_PARAM = _Row("param")  # a parameter's row until its place in `params` is known
+parents_of = itemgetter(2)  # `row.parents` as a function, at C speed: a program has many rows
+
+
 class _Program:
     """A traced graph as rows: `rows` in topological order (`n_ops` of them ops), `params`
     (the parameter Values rows of kind "param" index), `outputs` (row indices, the loss
@@ -43,25 +48,35 @@ class _Program:
         title: str,
         rank: dict[Value, int],
     ) -> None:
-        index = {node: k for k, node in enumerate(trace.order)}
+        order = trace.order
+        index: dict[Value | None, int] = {node: k for k, node in enumerate(order)}
+        self.rows: list[_Row] = []
+        add, new, inputs = self.rows.append, tuple.__new__, trace.inputs
+        n_ops, found = 0, []  # found: the parameters' rows, made once their order is known
+        for node in order:  # rows made as plain tuples: a wide network has 300,000
+            op = node.op
+            if op is not None:  # the hot case: an op, of one input or two (the slots: no tuple)
+                first, second = node._parent1, node._parent2
+                parents = (index[first],) if second is None else (index[first], index[second])
+                add(new(_Row, ("op", op, parents, _NO, 0.0)))
+                n_ops += 1
+            elif node in inputs:
+                add(new(_Row, ("input", None, (), inputs[node], 0.0)))
+            elif trace.is_param(node):
+                found.append(len(self.rows))
+                add(_PARAM)
+            else:
+                add(new(_Row, ("const", None, (), _NO, node.data)))
+        self.n_ops = n_ops
         # The parameters in the order `rank` gives (the compiled function's), then the others as
         # fn first uses them: a model's layer then reads its weights as one block of a vector.
-        found = [node for node in trace.order if node.op is None and trace.is_param(node)]
-        self.params = sorted(found, key=lambda p: rank.get(p, len(rank)))
+        params = [order[k] for k in found]
+        ranked = sorted((p for p in params if p in rank), key=rank.__getitem__)
+        self.params = ranked + [p for p in params if p not in rank]
         place = {p: i for i, p in enumerate(self.params)}
-        self.rows: list[_Row] = []
-        add, parent_index, new = self.rows.append, index.__getitem__, tuple.__new__
-        for node in trace.order:
-            if node.op is not None:  # the hot case, made without _Row's keyword defaults
-                add(new(_Row, ("op", node.op, tuple(map(parent_index, node.parents)), _NO, 0.0)))
-            elif node in trace.inputs:
-                add(_Row("input", where=trace.inputs[node]))
-            elif node in place:
-                add(_Row("param", where=(place[node], 0)))
-            else:
-                add(_Row("const", value=node.data))
+        for k, p in zip(found, params):
+            self.rows[k] = new(_Row, ("param", None, (), (place[p], 0), 0.0))
         self.outputs = [index[o] for o in trace.outputs]
-        self.n_ops = [row.kind for row in self.rows].count("op")
         self.arg_names, self.shapes, self.title = arg_names, shapes, title
         self.serial = next(_SERIALS)
 
@@ -141,8 +156,9 @@ def needs_grad(program: _Program, inputs: bool = True) -> list[bool]:
     rows = program.rows
     leaves = ("param", "input") if inputs else ("param",)
     below: list[bool] = []
-    for row in rows:
-        below.append(row.kind in leaves or any(map(below.__getitem__, row.parents)))
+    add = below.append
+    for kind, _, parents, _, _ in rows:  # an op has one or two parents: the first and the last
+        add(below[parents[0]] or below[parents[-1]] if parents else kind in leaves)
     above = [False] * len(rows)
     above[program.outputs[0]] = True
     for k in range(len(rows) - 1, -1, -1):

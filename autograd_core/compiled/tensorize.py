@@ -11,9 +11,12 @@ and ~40,000 multiplies becomes 51 dot products.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
 
 from .. import ops
-from .program import _Program
+from .program import _Program, parents_of
 
 
 @dataclass(frozen=True)
@@ -45,18 +48,15 @@ class Dot:
 
 def add_chains(program: _Program) -> Chains:
     rows, n = program.rows, len(program.rows)
-    users = [0] * n
-    for row in rows:
-        for p in row.parents:
-            users[p] += 1
-    for o in program.outputs:
-        users[o] += 1
+    used = chain(program.outputs, chain.from_iterable(map(parents_of, rows)))
+    users: list[int] = np.bincount(np.fromiter(used, np.intp), minlength=n).tolist()
     inner = [False] * n
     terms: dict[int, list[int]] = {}
-    for k, row in enumerate(rows):
-        if row.op is ops.ADD:
-            a, b = row.parents
-            if rows[a].op is ops.ADD and users[a] == 1:
+    add = ops.ADD
+    for k, (_, op, parents, _, _) in enumerate(rows):
+        if op is add:
+            a, b = parents
+            if rows[a].op is add and users[a] == 1:
                 inner[a] = True
                 terms[k] = terms.pop(a)  # the chain so far, extended in place
                 terms[k].append(b)
