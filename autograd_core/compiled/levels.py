@@ -343,7 +343,9 @@ def schedule(program: _Program, input_grads: bool) -> _Levels:
     plan, leaves = _layout(program, _groups(program, operands, inner, dots), operands, inputs)
     n_params = sum(program.rows[k].kind == "param" for k in leaves)
     slot = {k: i for i, k in enumerate(inputs + leaves)}
-    want = needs_grad(program, inputs=input_grads)
+    walk = [(k, (*dots[k].weights, *operands[k]) if k in dots else operands[k])
+            for _, members in plan for k in members]  # fmt: skip
+    want = needs_grad(program, input_grads, walk)
     reads = _reads(plan, operands, dots, program.outputs[0])
     steps = _steps(program, plan, operands, dots, slot, _Scatters(want, slot, reads))
     param_index = np.array([program.rows[k].where[0] for k in leaves[:n_params]], np.intp)

@@ -5,9 +5,12 @@ Printing it is printer.py's; scheduling it for a batch, levels.py's."""
 from __future__ import annotations
 
 import functools
-from itertools import count
+from collections.abc import Sequence
+from itertools import count, repeat
 from operator import itemgetter
 from typing import Literal, NamedTuple
+
+import numpy as np
 
 from .. import ops
 from ..value import Value
@@ -31,7 +34,7 @@ class _Row(NamedTuple):
 
 
 _PARAM = _Row("param")  # a parameter's row until its place in `params` is known
-parents_of = itemgetter(2)  # `row.parents` as a function, at C speed: a program has many rows
+kind_of, parents_of = itemgetter(0), itemgetter(2)  # `row.kind`, `row.parents` at C speed
 
 
 class _Program:
@@ -71,11 +74,13 @@ class _Program:
         # The parameters in the order `rank` gives (the compiled function's), then the others as
         # fn first uses them: a model's layer then reads its weights as one block of a vector.
         params = [order[k] for k in found]
-        ranked = sorted((p for p in params if p in rank), key=rank.__getitem__)
-        self.params = ranked + [p for p in params if p not in rank]
-        place = {p: i for i, p in enumerate(self.params)}
-        for k, p in zip(found, params):
-            self.rows[k] = new(_Row, ("param", None, (), (place[p], 0), 0.0))
+        ranks = np.fromiter(map(rank.get, params, repeat(len(rank))), np.intp, len(params))
+        by_rank = np.argsort(ranks, kind="stable")  # ties (no rank) in the order of first use
+        self.params = [params[i] for i in by_rank.tolist()]
+        place = np.empty_like(by_rank)
+        place[by_rank] = np.arange(len(params))
+        for k, i in zip(found, place.tolist()):
+            self.rows[k] = new(_Row, ("param", None, (), (i, 0), 0.0))
         self.outputs = [index[o] for o in trace.outputs]
         self.arg_names, self.shapes, self.title = arg_names, shapes, title
         self.serial = next(_SERIALS)
@@ -150,19 +155,25 @@ class _Program:
         return forward_symbol(row.op, [self.symbol(p) for p in row.parents]).text  # type: ignore[arg-type]
 
 
-def needs_grad(program: _Program, inputs: bool = True) -> list[bool]:
+def needs_grad(
+    program: _Program, inputs: bool = True, walk: Sequence[tuple[int, Sequence[int]]] = ()
+) -> list[bool]:
     """Per node, whether it needs a gradient: a parameter (or, with `inputs`, an input) lies
-    below it and the loss (the first output) above it."""
+    below it and the loss (the first output) above it. `walk` is the nodes in order with what
+    each reads; by default every op with its parents. A batch schedule passes its steps' (a
+    layer's weighted sums read the weights and inputs, not the products they absorb): far
+    fewer, and a node no step computes needs none."""
     rows = program.rows
     leaves = ("param", "input") if inputs else ("param",)
-    below: list[bool] = []
-    add = below.append
-    for kind, _, parents, _, _ in rows:  # an op has one or two parents: the first and the last
-        add(below[parents[0]] or below[parents[-1]] if parents else kind in leaves)
+    below = [kind in leaves for kind in map(kind_of, rows)]
+    if not walk:
+        walk = [(k, parents) for k, parents in enumerate(map(parents_of, rows)) if parents]
+    for k, reads in walk:
+        below[k] = any(map(below.__getitem__, reads))
     above = [False] * len(rows)
     above[program.outputs[0]] = True
-    for k in range(len(rows) - 1, -1, -1):
+    for k, reads in reversed(walk):
         if above[k]:
-            for p in rows[k].parents:
+            for p in reads:
                 above[p] = True
     return [b and a for b, a in zip(below, above)]

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 
 from .. import ops
 from .program import _Program, parents_of
+
+_OP = itemgetter(1)  # `row.op` as a function
 
 
 @dataclass(frozen=True)
@@ -53,34 +56,33 @@ def add_chains(program: _Program) -> Chains:
     inner = [False] * n
     terms: dict[int, list[int]] = {}
     add = ops.ADD
-    for k, (_, op, parents, _, _) in enumerate(rows):
-        if op is add:
-            a, b = parents
-            if rows[a].op is add and users[a] == 1:
-                inner[a] = True
-                terms[k] = terms.pop(a)  # the chain so far, extended in place
-                terms[k].append(b)
-            else:
-                terms[k] = [a, b]
+    for k in [k for k, op in enumerate(map(_OP, rows)) if op is add]:
+        a, b = rows[k].parents
+        if users[a] == 1 and a in terms:  # an add used only here: the chain goes on
+            inner[a] = True
+            terms[k] = terms.pop(a)  # the chain so far, extended in place
+            terms[k].append(b)
+        else:
+            terms[k] = [a, b]
     return Chains(users, inner, terms)
 
 
 def find_dots(program: _Program, chains: Chains) -> dict[int, Dot]:
     """The sums that hold products of a parameter and another node, used only there."""
-    rows, dots = program.rows, {}
+    rows, users, mul, dots = program.rows, chains.users, ops.MUL, {}
     for k, terms in chains.terms.items():
         weights, xs, extras, products, bias = [], [], [], [], None
         for t in terms:
-            row = rows[t]
-            if row.op is ops.MUL and chains.users[t] == 1:
-                a, b = row.parents
+            kind, op, parents, _, _ = rows[t]
+            if op is mul and users[t] == 1:
+                a, b = parents
                 w, x = (a, b) if rows[a].kind == "param" else (b, a)
                 if rows[w].kind == "param":
                     weights.append(w)
                     xs.append(x)
                     products.append(t)
                     continue
-            if bias is None and row.kind == "param":
+            if bias is None and kind == "param":
                 bias = t
             else:
                 extras.append(t)
