@@ -155,7 +155,7 @@ class CompiledStep:
         self.want_outputs = want_outputs
         self.params = self.program.params  # the penalty's parameters are among them (given first)
         self.penalized = _positions(self.params, list(o.l2_params))
-        self.theta = np.array([p.data for p in self.params])
+        self.theta = np.zeros(0)  # read from the Values by the first step, as after a sync
         self.grads = np.zeros(len(self.params))
         self.synced = True
 
@@ -248,6 +248,8 @@ class PerSample:
 
 def _positions(params: list[Value], some: list[Value]) -> slice | np.ndarray:
     """Where `some` (each one of `params`) sit in `params`: a slice when they are a block."""
+    if not some:
+        return slice(0, 0)
     where = {id(p): i for i, p in enumerate(params)}
     found = np.array([where[id(p)] for p in some], dtype=np.intp)
     if len(found) and (found == np.arange(found[0], found[0] + len(found))).all():

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import ops
 from .arrays import _to_numpy, batch_function, math_of
-from .program import _Program, needs_grad, parents_of
+from .program import _Program, kind_of, needs_grad, parents_of
 from .shared import Rows, as_slice, is_number
 from .tensorize import Chains, Dot, add_chains, find_dots
 
@@ -337,9 +337,8 @@ def schedule(program: _Program, input_grads: bool) -> _Levels:
     dots = find_dots(program, chains)
     operands, inner = _operands(program, chains, dots)
     rows = program.rows
-    inputs = sorted(
-        (k for k, r in enumerate(rows) if r.kind == "input"), key=lambda k: rows[k].where
-    )
+    inputs = [k for k, kind in enumerate(map(kind_of, rows)) if kind == "input"]
+    inputs.sort(key=lambda k: rows[k].where)
     plan, leaves = _layout(program, _groups(program, operands, inner, dots), operands, inputs)
     n_params = sum(program.rows[k].kind == "param" for k in leaves)
     slot = {k: i for i, k in enumerate(inputs + leaves)}
