@@ -52,7 +52,7 @@ class _Program:
         rank: dict[Value, int],
     ) -> None:
         order = trace.order
-        index: dict[Value | None, int] = {node: k for k, node in enumerate(order)}
+        index: dict[Value | None, int] = dict(zip(order, range(len(order))))
         self.rows: list[_Row] = []
         add, new, inputs = self.rows.append, tuple.__new__, trace.inputs
         n_ops, found = 0, []  # found: the parameters' rows, made once their order is known
