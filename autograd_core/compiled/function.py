@@ -61,15 +61,13 @@ class _Entry:
     read: tuple[object, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def values(self) -> np.ndarray:
-        """The parameters' `.data` as a read-only vector, read again from the Values only when
-        a Value's number has been assigned since the last read (a hundred thousand parameters
-        take longer to read than a batch takes to run)."""
+        """The parameters' `.data` as a vector, read again from the Values only when a Value's
+        number has been assigned since the last read (a hundred thousand parameters take longer
+        to read than a batch takes to run). A run only reads it, as it reads `params=`."""
         version = data_version()  # before reading: an assignment during the read drops it
         if self.read is None or self.read[0] is not version:
             params = self.program.params
-            vector = np.fromiter(map(_DATA, params), dtype=float, count=len(params))
-            vector.flags.writeable = False  # it is handed to the run: nothing may change it
-            self.read = (version, vector)
+            self.read = (version, np.fromiter(map(_DATA, params), dtype=float, count=len(params)))
         return self.read[1]
 
     def schedule(self, input_grads: bool) -> _Levels:

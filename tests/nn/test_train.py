@@ -240,7 +240,7 @@ def test_a_compiled_fit_pauses_the_gc_from_its_checks_on_and_frees_its_program_a
         return nn.hinge(outputs, targets)
 
     def compiled_functions() -> list[object]:
-        return [o for o in gc.get_objects() if isinstance(o, CompiledFunction)]
+        return [o for o in gc.get_objects() if type(o) is CompiledFunction]
 
     gc.collect()
     assert compiled_functions() == []
