@@ -493,6 +493,14 @@ def test_zero_argument_penalty_and_several_outputs():
     assert both.run(np.array([1.0, 2.0])).value == pytest.approx(22.5)
 
 
+def test_outputs_that_do_not_read_each_other_leave_no_joining_node():
+    w = Value(3.0)
+    three = compile(lambda x: (w * x, x + 1.0, x.exp()), 1.0)
+    assert three.nodes == 6  # w, x, w * x, 1.0, x + 1, exp(x): no node adds them up
+    assert_close(three(2.0), (6.0, 3.0, math.exp(2.0)))
+    assert_close(three.run(np.array([1.0, 2.0])).grads, [1.5])  # d mean(w * x) / dw
+
+
 def test_parameters_are_read_fresh_on_every_call():
     w = Value(1.0)
     compiled = compile(lambda x: w * x, 2.0)
