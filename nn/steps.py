@@ -131,7 +131,8 @@ class CompiledStep:
     step's gradients) back to the model's Values: updating a hundred thousand Values one by one
     would take longer than the step itself. The compiled loss is checked against the eager one
     first, on up to CHECKED samples spread over the data (ValueError if they differ).
-    `first_output` is the model's output for the first sample (it sizes one-hot targets).
+    `first_output` is the model's eager output for the first sample (it sizes one-hot targets,
+    and the check compares it, not a second eager pass, with the program's).
     """
 
     def __init__(self, objective: Objective, want_outputs: Outputs, first_output: Any) -> None:
