@@ -22,6 +22,19 @@ from .ops import FLOAT
 _new = object.__new__
 Method = TypeVar("Method", bound=Callable[..., Any])
 
+_version: object | None = None  # what data_version() returns; None after an assignment
+
+
+def data_version() -> object:
+    """The Values' numbers as they stand, as a token: the same object (`is`) until some
+    Value's number is assigned (`x.data = ...`, the one way an existing Value's changes).
+    Numbers copied out of Values together with it are current while it is returned: the
+    compiled function keeps its parameters' numbers this way, not reading them every call."""
+    global _version
+    if _version is None:
+        _version = object()
+    return _version
+
 
 def _node(
     data: float,
@@ -165,12 +178,16 @@ class Value:
 
     @property
     def data(self) -> float:
-        """The number. Assigning it (as an optimizer step does) checks it is a real number."""
+        """The number. Assigning it (as an optimizer step does) checks it is a real number and
+        retires `data_version()`."""
         return self._data
 
     @data.setter
     def data(self, value: float) -> None:
+        global _version
         self._data = value if type(value) is float else _number(value, "Value.data")
+        if _version is not None:  # after the write: a version taken from now on includes it
+            _version = None
 
     @property
     def grad(self) -> float:

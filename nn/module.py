@@ -114,11 +114,14 @@ class Module:
         return out
 
     def parameters(self) -> list[Value]:
-        """Every parameter, in the order of `named_parameters()`."""
-        return [p for _, p in self.named_parameters()]
+        """Every parameter, in the order of `named_parameters()` (found by the same walk, with
+        no name made: a wide model has a hundred thousand)."""
+        out: list[Value] = []
+        self._walk("", set(), set(), None, lambda path, attr, i, p: out.append(p))
+        return out
 
     def num_parameters(self) -> int:
-        return len(self.named_parameters())
+        return len(self.parameters())
 
     def zero_grad(self) -> None:
         """Set every parameter's `.grad` to 0 (leaves accumulate across `backward()` calls)."""
@@ -142,7 +145,11 @@ class Module:
     def _parameter_tree(self) -> list[tuple[str, str, Value]]:
         """`(module path, parameter name, parameter)` for every parameter, each listed once."""
         out: list[tuple[str, str, Value]] = []
-        self._walk("", set(), set(), None, out.append)
+
+        def found(path: str, attr: str, index: int | None, p: Value) -> None:
+            out.append((path, _name(path, attr, index), p))
+
+        self._walk("", set(), set(), None, found)
         return out
 
     def _walk(
@@ -151,26 +158,25 @@ class Module:
         seen_modules: set[int],
         seen_values: set[int],
         on_module: Callable[[tuple[str, Module]], None] | None,
-        on_value: Callable[[tuple[str, str, Value]], None] | None,
+        on_value: Callable[[str, str, int | None, Value], None] | None,
     ) -> None:
-        """Depth first in attribute order: each module and each parameter once, first name wins."""
+        """Depth first in attribute order: each module and each parameter once, first name wins.
+        A parameter goes to `on_value` with the path of the module holding it, the attribute
+        and its index in a list there (None for the attribute itself): `_name` names it."""
         seen_modules.add(id(self))
         if on_module is not None:
             on_module((path, self))
-        prefix = f"{path}." if path else ""
         for attr, item in vars(self).items():
             if attr.startswith("_"):
                 continue
-            if isinstance(item, (list, tuple)):
-                named = [(f"{prefix}{attr}.{i}", sub) for i, sub in enumerate(item)]
-            else:
-                named = [(f"{prefix}{attr}", item)]
-            for name, sub in named:
+            listed = isinstance(item, (list, tuple))
+            for i, sub in enumerate(item if listed else (item,)):
                 if isinstance(sub, Value):
                     if on_value is not None and id(sub) not in seen_values:
                         seen_values.add(id(sub))
-                        on_value((path, name, sub))
+                        on_value(path, attr, i if listed else None, sub)
                 elif isinstance(sub, Module) and id(sub) not in seen_modules:
+                    name = _name(path, attr, i if listed else None)
                     sub._walk(name, seen_modules, seen_values, on_module, on_value)
 
     # --- name scopes --------------------------------------------------------------------------
@@ -232,6 +238,13 @@ class Module:
         files.save(self, path)
 
     load = _LoadMethod()
+
+
+def _name(path: str, attr: str, index: int | None) -> str:
+    """The qualified name of attribute `attr` (element `index` of it when it is a list) of the
+    module at `path`: `layers.0.neurons.3.w.1`."""
+    name = f"{path}.{attr}" if path else attr
+    return name if index is None else f"{name}.{index}"
 
 
 def _scope_attribute(name: str, value: object) -> None:

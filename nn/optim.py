@@ -160,14 +160,11 @@ def _check_params(params: Iterable[Value] | Module) -> list[Value]:
         params = params.parameters()
     if isinstance(params, Value) or not isinstance(params, Iterable):
         raise TypeError(f"params must be an iterable of Values, got {type(params).__name__}")
-    out: list[Value] = []
-    seen: set[int] = set()
-    for p in params:
-        if not isinstance(p, Value):
-            raise TypeError(f"params must all be Values, got {type(p).__name__}")
-        if id(p) not in seen:  # a parameter listed twice is still updated once
-            seen.add(id(p))
-            out.append(p)
+    items = list(params)
+    bad = [p for p in items if not isinstance(p, Value)][:1]
+    if bad:
+        raise TypeError(f"params must all be Values, got {type(bad[0]).__name__}")
+    out = list(dict.fromkeys(items))  # a parameter listed twice is still updated once
     if not out:
         raise ValueError("the optimizer got no parameters")
     return out

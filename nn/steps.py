@@ -131,7 +131,8 @@ class CompiledStep:
     step's gradients) back to the model's Values: updating a hundred thousand Values one by one
     would take longer than the step itself. The compiled loss is checked against the eager one
     first, on up to CHECKED samples spread over the data (ValueError if they differ).
-    `first_output` is the model's output for the first sample (it sizes one-hot targets).
+    `first_output` is the model's eager output for the first sample (it sizes one-hot targets,
+    and the check compares it, not a second eager pass, with the program's).
     """
 
     def __init__(self, objective: Objective, want_outputs: Outputs, first_output: Any) -> None:
@@ -141,32 +142,23 @@ class CompiledStep:
         if o.loss_fn is softmax_cross_entropy:
             self.classes = len(first_output)
         reduction: Literal["mean", "sum"] = "sum" if o.loss_fn in _SUMMED else "mean"
-        self.several = False  # does the model return a list of outputs?
         self.X, self.Y = np.asarray(o.samples, dtype=float), self.targets(o.targets)
         # The vector: the optimizer's parameters, then the penalty's, then any other fn reads. In
         # the model's order, a layer's weights are one block of it, read and updated as a view.
-        first = list({id(p): p for p in [*o.optimizer.params, *o.l2_params]}.values())
+        first = list(dict.fromkeys([*o.optimizer.params, *o.l2_params]))  # Values: by identity
         static = (1,) if self.static else ()
+        self.per_sample = PerSample(o.model, o.loss_fn)  # not a method: no cycle through self
         self.program = autograd_core.compile(
-            self._per_sample, self.X[0], self.Y[0], reduction=reduction, static=static,
+            self.per_sample, self.X[0], self.Y[0], reduction=reduction, static=static,
             params=first,
         )  # fmt: skip
-        _check_compiled(self.program, reduction, o, self.X, self.Y)
+        _check_compiled(self.program, reduction, o, self.X, self.Y, first_output)
         self.want_outputs = want_outputs
         self.params = self.program.params  # the penalty's parameters are among them (given first)
         self.penalized = _positions(self.params, list(o.l2_params))
-        self.theta = np.array([p.data for p in self.params])
+        self.theta = np.zeros(0)  # read from the Values by the first step, as after a sync
         self.grads = np.zeros(len(self.params))
         self.synced = True
-
-    def _per_sample(self, x: Any, y: Any) -> tuple[Value, ...]:
-        """What is traced: one sample's loss, then the model's outputs."""
-        out = self.objective.model(x)
-        self.several = isinstance(out, list)
-        loss = self.objective.loss_fn(out, y)
-        if not isinstance(loss, Value):
-            raise TypeError(f"the loss must return a Value, got {type(loss).__name__}")
-        return (loss, *(out if self.several else [out]))
 
     def targets(self, yb: list[Any]) -> Any:
         if self.static:
@@ -199,11 +191,12 @@ class CompiledStep:
         """The model's outputs for the batch, as `want_outputs` says."""
         if not self.want_outputs:
             return []
-        scores = np.column_stack(outputs) if self.several else outputs[0]
+        several = self.per_sample.several
+        scores = np.column_stack(outputs) if several else outputs[0]
         if self.want_outputs == "numbers":
             return scores  # one row per sample, for the loss's label rule
         rows = scores.tolist()
-        return [[Value(v) for v in r] for r in rows] if self.several else list(map(Value, rows))
+        return [[Value(v) for v in r] for r in rows] if several else list(map(Value, rows))
 
     def sync(self) -> None:
         """Write the vector and the last step's gradients back to the parameters' Values."""
@@ -235,8 +228,29 @@ class CompiledStep:
         return read
 
 
+class PerSample:
+    """What a compiled step traces: one sample's loss, then the model's outputs. A class of its
+    own, not a method of the step: the compiled function keeps it, and a step it kept in turn
+    would make a reference cycle, which only the cyclic collector frees (a wide network's
+    program is a few hundred thousand objects to scan)."""
+
+    def __init__(self, model: Callable[..., Any], loss_fn: Callable[..., Any]) -> None:
+        self.model, self.loss_fn = model, loss_fn
+        self.several = False  # does the model return a list of outputs?
+
+    def __call__(self, x: Any, y: Any) -> tuple[Value, ...]:
+        out = self.model(x)
+        self.several = isinstance(out, list)
+        loss = self.loss_fn(out, y)
+        if not isinstance(loss, Value):
+            raise TypeError(f"the loss must return a Value, got {type(loss).__name__}")
+        return (loss, *(out if self.several else [out]))
+
+
 def _positions(params: list[Value], some: list[Value]) -> slice | np.ndarray:
     """Where `some` (each one of `params`) sit in `params`: a slice when they are a block."""
+    if not some:
+        return slice(0, 0)
     where = {id(p): i for i, p in enumerate(params)}
     found = np.array([where[id(p)] for p in some], dtype=np.intp)
     if len(found) and (found == np.arange(found[0], found[0] + len(found))).all():
@@ -251,17 +265,19 @@ does not hold for every sample, but at least 2 and no more than 500,000 graph no
 
 @no_grad()
 def _check_compiled(
-    program: Any, reduction: str, objective: Objective, X: np.ndarray, Y: Any
+    program: Any, reduction: str, objective: Objective, X: np.ndarray, Y: Any, first_output: Any
 ) -> None:
     """Raise ValueError unless the compiled loss is the eager one on CHECKED samples spread
-    over the data (an eager pass over all of a big data set would take longer than training)."""
+    over the data (an eager pass over all of a big data set would take longer than training).
+    The first of them is sample 0, whose eager output fit has already (`first_output`, from the
+    same parameters): it is not computed twice."""
     samples, targets, loss_fn = objective.samples, objective.targets, objective.loss_fn
     most, nodes = CHECKED
     count = max(2, min(most, nodes // max(1, program.nodes)))
     picked = sorted({round(i) for i in np.linspace(0, len(samples) - 1, count)})
     Y_picked = Y[picked] if isinstance(Y, np.ndarray) else [Y[i] for i in picked]
     losses = np.atleast_1d(program(X[picked], Y_picked)[0]).tolist()
-    outputs = forward(objective.model, [samples[i] for i in picked])
+    outputs = [first_output, *forward(objective.model, [samples[i] for i in picked[1:]])]
     chosen = [targets[i] for i in picked]
     pairs = [
         (f"of sample {i}", c, loss_fn(o, t).data)

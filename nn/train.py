@@ -171,13 +171,15 @@ def fit(
     (every callback, unless it sets `reads_model = False` and reads `run.parameter_vectors()`),
     and always before validation and when training ends.
 
-    Python's cyclic garbage collector is paused while training (see `autograd_core.gc_paused`).
+    Python's cyclic garbage collector is paused while fit runs (see `autograd_core.gc_paused`).
     """
-    training = _prepare(
-        model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l2, validation, to_label
-    )
-    hooks = Hooks(callbacks)
-    return _train(training, _step(training, compile), hooks, progress)
+    with gc_paused():  # the checks and the trace make graphs of a few hundred thousand nodes
+        training = _prepare(
+            model, X, y, loss, optimizer, epochs, batch_size, shuffle, seed, l2, validation,
+            to_label,
+        )  # fmt: skip
+        hooks = Hooks(callbacks)
+        return _train(training, _step(training, compile), hooks, progress)
 
 
 # --- preparation ---------------------------------------------------------------------------------
@@ -259,7 +261,7 @@ def _train(training: _Training, step: Step, hooks: Hooks, progress: bool) -> His
     hooks.train_begin(o.model, run)
     start = time.perf_counter()
     bar = _progress_bar(training.epochs, progress)
-    with gc_paused(), bar, _finally(step.sync):  # an interrupted fit keeps its last step
+    with bar, _finally(step.sync):  # an interrupted fit keeps its last step
         for epoch in bar:
             _train_epoch(training, step, hooks, history)
             _validate(training, step, history)

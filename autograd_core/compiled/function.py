@@ -14,7 +14,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from ..context import gc_paused
-from ..value import Value, gradients
+from ..value import Value, data_version, gradients
 from .arrays import _to_numpy, namespace
 from .levels import _Levels, schedule
 from .printer import load, source
@@ -51,12 +51,24 @@ class Result(NamedTuple):
 class _Entry:
     """A program and what a compiled function makes of it, each on first use: where its
     parameters sit in the function's `params` (`slots`), its batch schedules (with and without
-    input gradients), its straight-line functions and its printed source."""
+    input gradients), its straight-line functions, its printed source, and its parameters'
+    numbers as last read (`read`: `data_version()` then, and the vector)."""
 
     program: _Program
     slots: Rows
     schedules: dict[bool, _Levels] = field(default_factory=dict)
     functions: dict[bool, Callable[..., Any]] = field(default_factory=dict)
+    read: tuple[object, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def values(self) -> np.ndarray:
+        """The parameters' `.data` as a vector, read again from the Values only when a Value's
+        number has been assigned since the last read (a hundred thousand parameters take longer
+        to read than a batch takes to run). A run only reads it, as it reads `params=`."""
+        version = data_version()  # before reading: an assignment during the read drops it
+        if self.read is None or self.read[0] is not version:
+            params = self.program.params
+            self.read = (version, np.fromiter(map(_DATA, params), dtype=float, count=len(params)))
+        return self.read[1]
 
     def schedule(self, input_grads: bool) -> _Levels:
         if input_grads not in self.schedules:
@@ -141,14 +153,11 @@ class CompiledFunction:
         self.backend: Literal["auto", "levels", "lines"] = "auto"
         # Every parameter a program reads: those in `params` first, in that order, then the
         # others in the order fn first uses them.
-        self.params: list[Value] = []
-        self._slot: dict[Value, int] = {}
-        for p in params:
-            if not isinstance(p, Value):
-                raise TypeError(f"compile(params=...) takes Values, got {type(p).__name__}")
-            if p not in self._slot:
-                self._slot[p] = len(self.params)
-                self.params.append(p)
+        bad = [p for p in params if not isinstance(p, Value)][:1]
+        if bad:
+            raise TypeError(f"compile(params=...) takes Values, got {type(bad[0]).__name__}")
+        self.params: list[Value] = list(dict.fromkeys(params))  # a Value hashes by identity
+        self._slot: dict[Value, int] = {p: i for i, p in enumerate(self.params)}
         self._entry(self._example)
 
     # --- the programs, one per value of the static arguments --------------------------------
@@ -167,7 +176,8 @@ class CompiledFunction:
                 if p not in self._slot:
                     self._slot[p] = len(self.params)
                     self.params.append(p)
-            slots = as_slice(np.array([self._slot[p] for p in program.params], dtype=np.intp))
+            slot, n = self._slot.__getitem__, len(program.params)
+            slots = as_slice(np.fromiter(map(slot, program.params), dtype=np.intp, count=n))
             self._programs[key] = _Entry(program, slots)
         return self._programs[key]
 
@@ -545,10 +555,7 @@ def _close(a: float, b: float, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
 
 def _values(entry: _Entry, params: np.ndarray | None) -> np.ndarray:
     """The numbers of the program's parameters: from the vector `params`, else their `.data`."""
-    if params is not None:
-        return params[entry.slots]
-    values = entry.program.params
-    return np.fromiter(map(_DATA, values), dtype=float, count=len(values))
+    return entry.values() if params is None else params[entry.slots]
 
 
 _DATA = operator.attrgetter("_data")  # the slot behind .data: half the property's time

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import ops
 from .arrays import _to_numpy, batch_function, math_of
-from .program import _Program, needs_grad
+from .program import _Program, kind_of, needs_grad, parents_of
 from .shared import Rows, as_slice, is_number
 from .tensorize import Chains, Dot, add_chains, find_dots
 
@@ -336,12 +336,15 @@ def schedule(program: _Program, input_grads: bool) -> _Levels:
     chains = add_chains(program)
     dots = find_dots(program, chains)
     operands, inner = _operands(program, chains, dots)
-    inputs = sorted((k for k, r in enumerate(program.rows) if r.kind == "input"),
-                    key=lambda k: program.rows[k].where)  # fmt: skip
+    rows = program.rows
+    inputs = [k for k, kind in enumerate(map(kind_of, rows)) if kind == "input"]
+    inputs.sort(key=lambda k: rows[k].where)
     plan, leaves = _layout(program, _groups(program, operands, inner, dots), operands, inputs)
     n_params = sum(program.rows[k].kind == "param" for k in leaves)
     slot = {k: i for i, k in enumerate(inputs + leaves)}
-    want = needs_grad(program, inputs=input_grads)
+    walk = [(k, (*dots[k].weights, *operands[k]) if k in dots else operands[k])
+            for _, members in plan for k in members]  # fmt: skip
+    want = needs_grad(program, input_grads, walk)
     reads = _reads(plan, operands, dots, program.outputs[0])
     steps = _steps(program, plan, operands, dots, slot, _Scatters(want, slot, reads))
     param_index = np.array([program.rows[k].where[0] for k in leaves[:n_params]], np.intp)
@@ -372,11 +375,11 @@ def _operands(
     for dot in dots.values():
         for product in dot.products:
             inner[product] = True
-    terms = chains.terms
-    operands: list[Sequence[int]] = [
-        (*dots[k].xs, *dots[k].extras) if k in dots else terms.get(k, row.parents)
-        for k, row in enumerate(program.rows)
-    ]
+    operands: list[Sequence[int]] = list(map(parents_of, program.rows))
+    for k, terms in chains.terms.items():
+        operands[k] = terms
+    for k, dot in dots.items():
+        operands[k] = (*dot.xs, *dot.extras)
     return operands, inner
 
 
@@ -387,9 +390,9 @@ def _groups(
     level = [0] * len(program.rows)
     groups: dict[tuple[int, Kind], list[int]] = {}
     for k, row in enumerate(program.rows):
-        if row.kind != "op" or inner[k]:
+        if inner[k] or row.kind != "op":
             continue
-        level[k] = 1 + max(level[p] for p in operands[k])
+        level[k] = 1 + max(map(level.__getitem__, operands[k]))
         if k in dots:
             kind: Kind = ("dot", *dots[k].layer)
         else:

@@ -5,8 +5,12 @@ Printing it is printer.py's; scheduling it for a batch, levels.py's."""
 from __future__ import annotations
 
 import functools
-from itertools import count
+from collections.abc import Sequence
+from itertools import count, repeat
+from operator import itemgetter
 from typing import Literal, NamedTuple
+
+import numpy as np
 
 from .. import ops
 from ..value import Value
@@ -29,6 +33,10 @@ class _Row(NamedTuple):
     value: float = 0.0  # const: the number
 
 
+_PARAM = _Row("param")  # a parameter's row until its place in `params` is known
+kind_of, parents_of = itemgetter(0), itemgetter(2)  # `row.kind`, `row.parents` at C speed
+
+
 class _Program:
     """A traced graph as rows: `rows` in topological order (`n_ops` of them ops), `params`
     (the parameter Values rows of kind "param" index), `outputs` (row indices, the loss
@@ -43,25 +51,37 @@ class _Program:
         title: str,
         rank: dict[Value, int],
     ) -> None:
-        index = {node: k for k, node in enumerate(trace.order)}
+        order = trace.order
+        index: dict[Value | None, int] = dict(zip(order, range(len(order))))
+        self.rows: list[_Row] = []
+        add, new, inputs = self.rows.append, tuple.__new__, trace.inputs
+        n_ops, found = 0, []  # found: the parameters' rows, made once their order is known
+        for node in order:  # rows made as plain tuples: a wide network has 300,000
+            op = node.op
+            if op is not None:  # the hot case: an op, of one input or two (the slots: no tuple)
+                first, second = node._parent1, node._parent2
+                parents = (index[first],) if second is None else (index[first], index[second])
+                add(new(_Row, ("op", op, parents, _NO, 0.0)))
+                n_ops += 1
+            elif node in inputs:
+                add(new(_Row, ("input", None, (), inputs[node], 0.0)))
+            elif trace.is_param(node):
+                found.append(len(self.rows))
+                add(_PARAM)
+            else:
+                add(new(_Row, ("const", None, (), _NO, node.data)))
+        self.n_ops = n_ops
         # The parameters in the order `rank` gives (the compiled function's), then the others as
         # fn first uses them: a model's layer then reads its weights as one block of a vector.
-        found = [node for node in trace.order if node.op is None and trace.is_param(node)]
-        self.params = sorted(found, key=lambda p: rank.get(p, len(rank)))
-        place = {p: i for i, p in enumerate(self.params)}
-        self.rows: list[_Row] = []
-        add, parent_index, new = self.rows.append, index.__getitem__, tuple.__new__
-        for node in trace.order:
-            if node.op is not None:  # the hot case, made without _Row's keyword defaults
-                add(new(_Row, ("op", node.op, tuple(map(parent_index, node.parents)), _NO, 0.0)))
-            elif node in trace.inputs:
-                add(_Row("input", where=trace.inputs[node]))
-            elif node in place:
-                add(_Row("param", where=(place[node], 0)))
-            else:
-                add(_Row("const", value=node.data))
+        params = [order[k] for k in found]
+        ranks = np.fromiter(map(rank.get, params, repeat(len(rank))), np.intp, len(params))
+        by_rank = np.argsort(ranks, kind="stable")  # ties (no rank) in the order of first use
+        self.params = [params[i] for i in by_rank.tolist()]
+        place = np.empty_like(by_rank)
+        place[by_rank] = np.arange(len(params))
+        for k, i in zip(found, place.tolist()):
+            self.rows[k] = new(_Row, ("param", None, (), (i, 0), 0.0))
         self.outputs = [index[o] for o in trace.outputs]
-        self.n_ops = [row.kind for row in self.rows].count("op")
         self.arg_names, self.shapes, self.title = arg_names, shapes, title
         self.serial = next(_SERIALS)
 
@@ -135,18 +155,25 @@ class _Program:
         return forward_symbol(row.op, [self.symbol(p) for p in row.parents]).text  # type: ignore[arg-type]
 
 
-def needs_grad(program: _Program, inputs: bool = True) -> list[bool]:
+def needs_grad(
+    program: _Program, inputs: bool = True, walk: Sequence[tuple[int, Sequence[int]]] = ()
+) -> list[bool]:
     """Per node, whether it needs a gradient: a parameter (or, with `inputs`, an input) lies
-    below it and the loss (the first output) above it."""
+    below it and the loss (the first output) above it. `walk` is the nodes in order with what
+    each reads; by default every op with its parents. A batch schedule passes its steps' (a
+    layer's weighted sums read the weights and inputs, not the products they absorb): far
+    fewer, and a node no step computes needs none."""
     rows = program.rows
     leaves = ("param", "input") if inputs else ("param",)
-    below: list[bool] = []
-    for row in rows:
-        below.append(row.kind in leaves or any(map(below.__getitem__, row.parents)))
+    below = [kind in leaves for kind in map(kind_of, rows)]
+    if not walk:
+        walk = [(k, parents) for k, parents in enumerate(map(parents_of, rows)) if parents]
+    for k, reads in walk:
+        below[k] = any(map(below.__getitem__, reads))
     above = [False] * len(rows)
     above[program.outputs[0]] = True
-    for k in range(len(rows) - 1, -1, -1):
+    for k, reads in reversed(walk):
         if above[k]:
-            for p in rows[k].parents:
+            for p in reads:
                 above[p] = True
     return [b and a for b, a in zip(below, above)]

@@ -11,9 +11,15 @@ and ~40,000 multiplies becomes 51 dot products.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
+
+import numpy as np
 
 from .. import ops
-from .program import _Program
+from .program import _Program, parents_of
+
+_OP = itemgetter(1)  # `row.op` as a function
 
 
 @dataclass(frozen=True)
@@ -45,42 +51,38 @@ class Dot:
 
 def add_chains(program: _Program) -> Chains:
     rows, n = program.rows, len(program.rows)
-    users = [0] * n
-    for row in rows:
-        for p in row.parents:
-            users[p] += 1
-    for o in program.outputs:
-        users[o] += 1
+    used = chain(program.outputs, chain.from_iterable(map(parents_of, rows)))
+    users: list[int] = np.bincount(np.fromiter(used, np.intp), minlength=n).tolist()
     inner = [False] * n
     terms: dict[int, list[int]] = {}
-    for k, row in enumerate(rows):
-        if row.op is ops.ADD:
-            a, b = row.parents
-            if rows[a].op is ops.ADD and users[a] == 1:
-                inner[a] = True
-                terms[k] = terms.pop(a)  # the chain so far, extended in place
-                terms[k].append(b)
-            else:
-                terms[k] = [a, b]
+    add = ops.ADD
+    for k in [k for k, op in enumerate(map(_OP, rows)) if op is add]:
+        a, b = rows[k].parents
+        if users[a] == 1 and a in terms:  # an add used only here: the chain goes on
+            inner[a] = True
+            terms[k] = terms.pop(a)  # the chain so far, extended in place
+            terms[k].append(b)
+        else:
+            terms[k] = [a, b]
     return Chains(users, inner, terms)
 
 
 def find_dots(program: _Program, chains: Chains) -> dict[int, Dot]:
     """The sums that hold products of a parameter and another node, used only there."""
-    rows, dots = program.rows, {}
+    rows, users, mul, dots = program.rows, chains.users, ops.MUL, {}
     for k, terms in chains.terms.items():
         weights, xs, extras, products, bias = [], [], [], [], None
         for t in terms:
-            row = rows[t]
-            if row.op is ops.MUL and chains.users[t] == 1:
-                a, b = row.parents
+            kind, op, parents, _, _ = rows[t]
+            if op is mul and users[t] == 1:
+                a, b = parents
                 w, x = (a, b) if rows[a].kind == "param" else (b, a)
                 if rows[w].kind == "param":
                     weights.append(w)
                     xs.append(x)
                     products.append(t)
                     continue
-            if bias is None and row.kind == "param":
+            if bias is None and kind == "param":
                 bias = t
             else:
                 extras.append(t)

@@ -74,7 +74,13 @@ def _order(outputs: list[Value]) -> list[Value]:
             root = apply(ops.ADD, root, o)
             joins.add(root)
     order = topological_order(root)
-    return [node for node in order if node not in joins] if joins else order
+    kept = len(order)
+    while kept and order[kept - 1] in joins:
+        kept -= 1
+    if len(order) - kept == len(joins):  # all at the end, as when the loss reads the others
+        del order[kept:]
+        return order
+    return [node for node in order if node not in joins]
 
 
 def _as_value(x: object) -> Value:

@@ -493,11 +493,34 @@ def test_zero_argument_penalty_and_several_outputs():
     assert both.run(np.array([1.0, 2.0])).value == pytest.approx(22.5)
 
 
+def test_outputs_that_do_not_read_each_other_leave_no_joining_node():
+    w = Value(3.0)
+    three = compile(lambda x: (w * x, x + 1.0, x.exp()), 1.0)
+    assert three.nodes == 6  # w, x, w * x, 1.0, x + 1, exp(x): no node adds them up
+    assert_close(three(2.0), (6.0, 3.0, math.exp(2.0)))
+    assert_close(three.run(np.array([1.0, 2.0])).grads, [1.5])  # d mean(w * x) / dw
+
+
 def test_parameters_are_read_fresh_on_every_call():
     w = Value(1.0)
     compiled = compile(lambda x: w * x, 2.0)
     w.data = 5.0
     assert compiled(2.0) == 10.0
+
+
+def test_an_assigned_parameter_is_seen_by_the_next_call_whichever_it_is():
+    """A call keeps the parameters' numbers it read; assigning any parameter's `.data` after
+    a call must reach the next call (one example and a batch), each parameter in turn."""
+    ws, b = [Value(0.5 * k) for k in range(1, 6)], Value(-1.0)
+    compiled = compile(lambda x: sum((w * xi for w, xi in zip(ws, x)), b), [0.0] * 5)
+    X = np.arange(15.0).reshape(3, 5)
+    for k, p in enumerate([*ws, b]):
+        compiled.run(X)  # both paths read the numbers now, and keep them
+        compiled(X[1])
+        p.data = p.data + 10.0 * (k + 1)
+        weights = np.array([w.data for w in ws])
+        assert_close(compiled.run(X).value, weights @ X.mean(axis=0) + b.data)  # closed form
+        assert_close(compiled(X[1]), weights @ X[1] + b.data)
 
 
 def test_op_rows_on_arrays_keep_the_float_paths_errors():

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+import autograd_core
 import nn
 from autograd_core import Value
 
@@ -109,3 +110,23 @@ def test_zero_grad_and_module_params_and_duplicates():
 def test_bad_arguments(make, error, match):
     with pytest.raises(error, match=match):
         make([Value(1.0)])
+
+
+def test_a_compiled_model_sees_each_optimizer_step_and_a_loaded_state():
+    """A compiled function keeps the parameters' numbers between calls; what writes them
+    through the public API (a step, load_state_dict, fit's write-back) reaches its next call,
+    which gives the eager model's number, bit for bit, on one example."""
+    model = nn.MLP(2, [3, 1], seed=0)
+    compiled = autograd_core.compile(model, [0.0, 0.0])
+    x = [1.0, -2.0]
+    for optimizer in (nn.SGD(model, lr=0.1), nn.Adam(model, lr=0.1)):
+        for _ in range(2):
+            assert compiled(x) == model(x).data  # read now, and kept
+            optimizer.zero_grad()
+            nn.mse(model(x), 0.0).backward()
+            optimizer.step()
+    assert compiled(x) == model(x).data
+    model.load_state_dict({name: 0.5 for name, _ in model.named_parameters()})
+    assert compiled(x) == pytest.approx(0.5 + 3 * 0.5 * math.tanh(0.5 * (1.0 - 2.0) + 0.5))
+    nn.fit(model, [x], [1.0], epochs=3, compile=True, progress=False)
+    assert compiled(x) == model(x).data

@@ -224,6 +224,36 @@ def test_fit_pauses_the_cyclic_gc_and_restores_it():
         gc.enable()
 
 
+def test_a_compiled_fit_pauses_the_gc_from_its_checks_on_and_frees_its_program_as_it_returns():
+    """The trace and the pre-flight check make graphs of a few hundred thousand nodes on a wide
+    network: the collector is paused for them too. The compiled function is in no reference
+    cycle, so reference counting frees it (and its rows) as fit returns."""
+    import gc
+
+    from autograd_core.compiled import CompiledFunction
+
+    seen = []
+    X, y = separable(4)
+
+    def loss(outputs, targets):
+        seen.append(gc.isenabled())
+        return nn.hinge(outputs, targets)
+
+    def compiled_functions() -> int:
+        return sum(type(o) is CompiledFunction for o in gc.get_objects())
+
+    nn.fit(nn.MLP(2, [3, 1], seed=0), X, y, loss=loss, epochs=1, progress=False, compile=True)
+    assert len(seen) >= 2 and not any(seen)  # the trace, the check (and no eager step)
+    gc.collect()
+    gc.disable()
+    try:
+        before = compiled_functions()
+        nn.fit(nn.MLP(2, [3, 1], seed=0), X, y, loss=loss, epochs=1, progress=False, compile=True)
+        assert compiled_functions() == before
+    finally:
+        gc.enable()
+
+
 # --- compile=True: the same training, through a traced program ---------------------------------
 
 COMPILED_CASES = {
