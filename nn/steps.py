@@ -183,7 +183,7 @@ class CompiledStep:
             grads[self.penalized] += 2 * o.l2 * p
             loss += o.l2 * float(p @ p)
         n = len(o.optimizer.params)
-        self.theta[:n] = o.optimizer.update(self.theta[:n], grads[:n])
+        o.optimizer.update(self.theta[:n], grads[:n])  # in place: theta[:n] is a view
         self.grads, self.synced = grads, False
         return loss, self._outputs(result.outputs[1:])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import autograd_core
@@ -130,3 +131,22 @@ def test_a_compiled_model_sees_each_optimizer_step_and_a_loaded_state():
     assert compiled(x) == pytest.approx(0.5 + 3 * 0.5 * math.tanh(0.5 * (1.0 - 2.0) + 0.5))
     nn.fit(model, [x], [1.0], epochs=3, compile=True, progress=False)
     assert compiled(x) == model(x).data
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_update_writes_the_new_numbers_into_a_view_of_a_bigger_vector(momentum):
+    # fit(compile=True) keeps every parameter in one vector and updates the optimizer's part
+    # of it in place; the numbers are SGD's closed form, p - lr·(grad + wd·p), after two steps
+    ws = [Value(1.0), Value(-2.0), Value(0.5)]
+    opt = nn.SGD(ws, lr=0.1, momentum=momentum, weight_decay=0.01)
+    vector = np.array([1.0, -2.0, 0.5, 7.0])  # one more number, not the optimizer's
+    grads = np.array([0.3, -0.4, 2.0])
+    part = vector[:3]
+    assert opt.update(part, grads) is part
+    opt.update(part, grads)
+    expected, velocity = np.array([1.0, -2.0, 0.5]), np.zeros(3)
+    for _ in range(2):
+        velocity = momentum * velocity + grads + 0.01 * expected
+        expected = expected - 0.1 * velocity
+    assert vector[:3].tolist() == pytest.approx(expected.tolist(), rel=1e-15)
+    assert vector[3] == 7.0
