@@ -168,7 +168,7 @@ def _pow(a: float, b: float) -> float:
 
 def _batch_sigmoid(xp: Any, a: Any) -> Any:
     e = xp.exp(-xp.abs(a))  # exp(-a) where a >= 0 and exp(a) below, as the float form
-    return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return xp.where(a >= 0, 1.0, e) / (1.0 + e)  # 1 / (1 + e) or e / (1 + e): one division
 
 
 def _softplus(a: float) -> float:

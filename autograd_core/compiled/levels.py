@@ -305,7 +305,9 @@ class _Levels:
         grads = np.zeros(self.n_params)
         if seed is None or not self.backward_needed:
             return outputs, None, grads
-        G = xp.zeros((self.size, size), dtype=xp.float64, device=on.device)
+        G = xp.empty((self.size, size), dtype=xp.float64, device=on.device)
+        # the inputs' rows only collect gradients when they are asked for: else left as they are
+        G[0 if self.input_grads else self.params.start :] = 0.0
         G[self.outputs[0]] = on.array(seed)
         for step, kept in zip(reversed(self.steps), reversed(saved)):
             step.backward(V, G, grads, kept, on)
