@@ -130,7 +130,7 @@ class _Step:
         self.function = batch_function(self.op)
         self.needed = any(g is not None for g in self.grads)
 
-    def forward(self, V: Any, P: Any, on: _On) -> list[Any]:
+    def forward(self, V: Any, P: Any, on: _On, blocks: list[Any]) -> list[Any]:
         """Fill the step's rows of V; return what backward reads (its operands)."""
         args = [V[on.index(rows)] for rows in self.parents]
         if on.xp is np and self.ufunc is not None:  # a + b, a - b, a * b, in place
@@ -174,6 +174,7 @@ class _MatMul:
     extras: list[Rows]
     extra_grads: list[_Scatter | None]
     sole: bool = False  # W's gradient has no other term (no other step reads those parameters)
+    source: int | None = None  # X is this argument's block of rows: read from the argument
 
     def __post_init__(self) -> None:
         """When W's indices step evenly (a model's weights, neuron after neuron), W is a strided
@@ -197,27 +198,29 @@ class _MatMul:
         step = vector.strides[0]
         return np.lib.stride_tricks.as_strided(vector[base:], (n, k), (rs * step, cs * step))
 
-    def forward(self, V: Any, P: Any, on: _On) -> Any:
-        """Fill the layer's rows of V; return W, which backward reads."""
+    def forward(self, V: Any, P: Any, on: _On, blocks: list[Any]) -> tuple[Any, Any]:
+        """Fill the layer's rows of V; return W and X, which backward reads. X is read from
+        the argument itself (`blocks`, numpy's) when it is one, else from V."""
         if on.xp is np:
             W = self.view(P) if self.strides else P[self.weights]
-            out = np.matmul(W, V[self.xs], out=V[self.out])
+            X = V[self.xs] if self.source is None else blocks[self.source]
+            out = np.matmul(W, X, out=V[self.out])
             if self.bias is not None:
                 out += P[self.bias, None]
         else:
-            W = P[on.index(self.weights)]
-            out = on.xp.matmul(W, V[on.index(self.xs)])
+            W, X = P[on.index(self.weights)], V[on.index(self.xs)]
+            out = on.xp.matmul(W, X)
             if self.bias is not None:
                 out = out + P[on.index(self.bias), None]
             V[self.out] = out
         for extra in self.extras:
             V[self.out] += V[on.index(extra)]
-        return W
+        return W, X
 
-    def backward(self, V: Any, G: Any, grads: np.ndarray, W: Any, on: _On) -> None:
+    def backward(self, V: Any, G: Any, grads: np.ndarray, kept: Any, on: _On) -> None:
         """Add the gradients of W and b to `grads`, and those of X and the extras to G."""
-        g = G[self.out]
-        self._weight_grads(g, V[on.index(self.xs)], grads, on)
+        g, (W, X) = G[self.out], kept
+        self._weight_grads(g, X, grads, on)
         if self.bias is not None:
             gb = on.sum(g, axis=1) if on.xp is np else _to_numpy(on.sum(g, axis=1))
             if isinstance(self.bias, slice):  # evenly spaced, so every entry its own
@@ -270,6 +273,7 @@ class _Levels:
     inputs: list[tuple[int, np.ndarray, Rows, slice]]  # per argument: elements read (also as a
     # slice where they can be: a view of the argument, no gather), the rows they fill
     params: slice
+    unread: frozenset[int]  # the inputs' blocks only matrix products read, from the arguments
     param_index: np.ndarray
     consts: slice
     const_values: np.ndarray
@@ -289,18 +293,23 @@ class _Levels:
         torch, on its device); the parameters and their gradients stay numpy vectors."""
         on = _NUMPY if xp is np else _On(xp, inputs)
         V = xp.empty((self.size, size), dtype=xp.float64, device=on.device)
-        for arg, _, pick, rows in self.inputs:
-            a = inputs[arg]
+        blocks: list[Any] = []  # each argument's block of rows: V's, or the argument's own
+        for b, (arg, _, pick, rows) in enumerate(self.inputs):
+            a = on.array(inputs[arg])
             if self.shapes[arg] == ():
-                V[rows] = on.array(a)
+                block = a
             else:
-                a = on.array(a)
-                V[rows] = a[on.index(pick)] if a.ndim == 2 else a[on.index(pick), None]
+                block = a[on.index(pick)] if a.ndim == 2 else a[on.index(pick), None]
+            if xp is np and b in self.unread and block.shape == (rows.stop - rows.start, size):
+                blocks.append(block)  # only matrix products read it: no copy into V
+            else:
+                V[rows] = block
+                blocks.append(V[rows])
         P = on.array(params)
         if self.param_index.size:  # parameters read other than as weights and biases
             V[self.params] = P[on.index(self.param_index), None]
         V[self.consts] = on.array(self.const_values)
-        saved = [step.forward(V, P, on) for step in self.steps]
+        saved = [step.forward(V, P, on, blocks) for step in self.steps]
         outputs = tuple(V[o] for o in self.outputs)
         grads = np.zeros(self.n_params)
         if seed is None or not self.backward_needed:
@@ -351,11 +360,13 @@ def schedule(program: _Program, input_grads: bool) -> _Levels:
     steps = _steps(program, plan, operands, dots, slot, _Scatters(want, slot, reads))
     param_index = np.array([program.rows[k].where[0] for k in leaves[:n_params]], np.intp)
     _mark_sole_weights(steps, param_index, len(program.params))
+    blocks = _input_blocks(program, inputs)
     return _Levels(
         steps=steps,
         size=len(slot),
-        inputs=_input_blocks(program, inputs),
+        inputs=blocks,
         params=slice(len(inputs), len(inputs) + n_params),
+        unread=_read_in_place(steps, blocks, [slot[o] for o in program.outputs]),
         param_index=param_index,
         consts=slice(len(inputs) + n_params, len(inputs) + len(leaves)),
         const_values=np.array([program.rows[k].value for k in leaves[n_params:]])[:, None],
@@ -517,6 +528,39 @@ def _mark_sole_weights(
     uses = np.bincount(np.concatenate(read), minlength=n_params) if n_params else everything
     for p in products:
         p.sole = p.unique and bool((uses[p.weights] == 1).all())
+
+
+def _read_in_place(
+    steps: list[_Step | _MatMul],
+    blocks: list[tuple[int, np.ndarray, Rows, slice]],
+    outputs: list[int],
+) -> frozenset[int]:
+    """Point each matrix product whose X is an argument's block of rows at that block (its
+    `source`: the first layer reads the batch as it is, a transposed view, with no copy), and
+    return the blocks nothing else reads: those are never copied into the value matrix."""
+    where = {(rows.start, rows.stop): b for b, (_, _, _, rows) in enumerate(blocks)}
+    read = np.zeros(max([0, *(rows.stop for *_, rows in blocks)]), dtype=bool)
+    for step in steps:
+        if isinstance(step, _MatMul):
+            xs = step.xs
+            if isinstance(xs, slice) and xs.step in (None, 1):
+                step.source = where.get((xs.start, xs.stop))
+            if step.source is None:
+                read[_within(xs, len(read))] = True
+            for extra in step.extras:
+                read[_within(extra, len(read))] = True
+        else:
+            for rows in step.parents:
+                read[_within(rows, len(read))] = True
+    read[[o for o in outputs if o < len(read)]] = True
+    return frozenset(b for b, (*_, rows) in enumerate(blocks) if not read[rows].any())
+
+
+def _within(rows: Rows, n: int) -> Rows:
+    """The rows of `rows` below n (the inputs' rows), as an index."""
+    if isinstance(rows, slice):
+        return slice(min(rows.start or 0, n), min(rows.stop, n), rows.step)
+    return rows[rows < n]
 
 
 def _matmul(

@@ -177,3 +177,28 @@ def test_wide_networks_trace_once_and_agree(sizes):
     assert "_Program" not in repr(compiled) and "source" not in vars(
         next(iter(compiled._programs.values()))
     )
+
+
+@pytest.mark.parametrize("also_read", [False, True])
+def test_the_first_layer_reads_the_batch_itself_unless_another_step_reads_it_too(also_read):
+    # the layer's product takes the argument as it is (no copy into the value matrix); when
+    # another step also reads the inputs (x[0] * x[1] here), they are copied and both agree
+    model = nn.MLP(5, [4, 1], seed=3)
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(7, 5)), rng.normal(size=(7, 1))
+
+    def fn(x, y):
+        loss = nn.mse(model(x), y)
+        return loss + x[0] * x[1] if also_read else loss
+
+    compiled = compile(fn, X[0], Y[0])
+    compiled.backend = "levels"
+    result = compiled.run(X, Y, input_grads=False)
+    (entry,) = compiled._programs.values()
+    levels = entry.schedules[False]
+    (first, *_) = matmuls(compiled)
+    assert first.source == 0
+    assert levels.unread == (frozenset() if also_read else frozenset({0}))
+    loss, grads = eager_loss_and_grads(fn, compiled.params, X, Y)
+    close(result.value, loss)
+    close(result.grads, grads)
