@@ -105,9 +105,13 @@ class EagerStep:
 
 def read_values(params: Sequence[Value]) -> ParameterVectors:
     """`params`' `.data` and `.grad`, as vectors."""
-    n = len(params)
-    data = np.fromiter((p.data for p in params), float, n)
-    return ParameterVectors(data, np.fromiter((p.grad for p in params), float, n))
+    grads = np.fromiter((p.grad for p in params), float, len(params))
+    return ParameterVectors(read_numbers(params), grads)
+
+
+def read_numbers(params: Sequence[Value]) -> np.ndarray:
+    """`params`' `.data`, as a vector."""
+    return np.fromiter((p.data for p in params), float, len(params))
 
 
 # How a compiled step hands each built-in loss its targets, and how it reduces over a batch.
@@ -170,7 +174,7 @@ class CompiledStep:
     def __call__(self, batch: Sequence[int]) -> tuple[float, Any]:
         o = self.objective
         if self.synced:  # the Values may have changed since (a callback, a load): read them
-            self.theta = np.array([p.data for p in self.params])
+            self.theta = read_numbers(self.params)
         if len(self.X) != len(o.samples):  # a callback added samples
             self.X, self.Y = np.asarray(o.samples, dtype=float), self.targets(o.targets)
         index = batch_index(batch)

@@ -32,6 +32,18 @@ def close(actual, expected):
     assert np.max(np.abs(actual - expected)) <= RTOL * scale, (actual, expected)
 
 
+def levels_agree_with_the_engine(fn, X, Y):
+    """`fn` compiled and run over the batch by levels: its loss and parameter gradients must be
+    the engine's. Returns the compiled function."""
+    compiled = compile(fn, X[0], Y[0])
+    compiled.backend = "levels"
+    result = compiled.run(X, Y, input_grads=False)
+    loss, grads = eager_loss_and_grads(fn, compiled.params, X, Y)
+    close(result.value, loss)
+    close(result.grads, grads)
+    return compiled
+
+
 def matmuls(compiled):
     (entry,) = compiled._programs.values()
     levels = entry.schedules[False]
@@ -53,13 +65,7 @@ def test_an_mlp_runs_as_one_matrix_product_per_layer_with_the_engines_numbers(
     for p in model.parameters():  # nonzero biases, so a lost bias term shows
         p.data = rng.normal()
     X, Y = rng.normal(size=(batch, sizes[0])), rng.normal(size=(batch, sizes[-1]))
-    fn = lambda x, y: nn.mse(model(x), y)  # noqa: E731
-    compiled = compile(fn, X[0], Y[0])
-    compiled.backend = "levels"
-    result = compiled.run(X, Y, input_grads=False)
-    loss, grads = eager_loss_and_grads(fn, compiled.params, X, Y)
-    close(result.value, loss)
-    close(result.grads, grads)
+    compiled = levels_agree_with_the_engine(lambda x, y: nn.mse(model(x), y), X, Y)
     assert len(matmuls(compiled)) == len(sizes) - 1  # one per layer
 
 
@@ -121,12 +127,7 @@ def test_weights_read_outside_their_layer_add_to_the_products_gradient():
 
     rng = np.random.default_rng(5)
     X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
-    compiled = compile(fn, X[0], Y[0])
-    compiled.backend = "levels"
-    result = compiled.run(X, Y, input_grads=False)
-    loss, grads = eager_loss_and_grads(fn, compiled.params, X, Y)
-    close(result.value, loss)
-    close(result.grads, grads)
+    compiled = levels_agree_with_the_engine(fn, X, Y)
     assert not any(step.sole for step in matmuls(compiled)[:2])  # the layers' products add
     plain = compile(lambda x, y: nn.mse(model(x), y), X[0], Y[0])
     plain.run(X, Y, input_grads=False)
@@ -168,7 +169,9 @@ def test_wide_networks_trace_once_and_agree(sizes):
     model = nn.MLP(sizes[0], list(sizes[1:]), activation="relu", init="scaled", seed=0)
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(4, sizes[0])), rng.normal(size=(4, sizes[-1]))
-    fn = lambda x, y: nn.mse(model(x), y)  # noqa: E731
+    def fn(x, y):
+        return nn.mse(model(x), y)
+
     compiled = compile(fn, X[0], Y[0])
     result = compiled.run(X, Y, input_grads=False)
     loss, grads = eager_loss_and_grads(fn, compiled.params, X, Y)
@@ -191,14 +194,8 @@ def test_the_first_layer_reads_the_batch_itself_unless_another_step_reads_it_too
         loss = nn.mse(model(x), y)
         return loss + x[0] * x[1] if also_read else loss
 
-    compiled = compile(fn, X[0], Y[0])
-    compiled.backend = "levels"
-    result = compiled.run(X, Y, input_grads=False)
+    compiled = levels_agree_with_the_engine(fn, X, Y)
     (entry,) = compiled._programs.values()
-    levels = entry.schedules[False]
     (first, *_) = matmuls(compiled)
     assert first.source == 0
-    assert levels.unread == (frozenset() if also_read else frozenset({0}))
-    loss, grads = eager_loss_and_grads(fn, compiled.params, X, Y)
-    close(result.value, loss)
-    close(result.grads, grads)
+    assert entry.schedules[False].unread == (frozenset() if also_read else frozenset({0}))
