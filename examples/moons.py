@@ -14,6 +14,7 @@ OUT_DIR defaults to examples/output/ (git-ignored).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,10 +44,8 @@ def main(
     grid: int = 40,
 ) -> MoonsResult:
     """Train, plot into `out_dir`, and return the model, its history and the PNG paths."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise SystemExit('moons.py plots with matplotlib: pip install -e ".[plot]"') from None
+    if importlib.util.find_spec("matplotlib") is None:
+        raise SystemExit('moons.py plots with matplotlib: pip install -e ".[plot]"')
     X, y01 = make_moons(100, noise=0.1, seed=seed)
     y = 2 * y01 - 1  # the hinge loss wants labels -1 and +1
     model = nn.MLP(2, [16, 16, 1], activation="relu", seed=seed)

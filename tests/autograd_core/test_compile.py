@@ -226,7 +226,9 @@ def test_mlp_batched_equals_looped_eager(activation, loss_name):
         Y = rng.choice([-1.0, 1.0], 9)
     else:
         Y = rng.integers(0, 2, 9).astype(float)
-    fn = lambda x, y: loss(forward(x), y)  # noqa: E731
+    def fn(x, y):
+        return loss(forward(x), y)
+
     compiled = compile(fn, X[0], Y[0])
     for compiled.backend, reduction in [("levels", "mean"), ("levels", "sum"), ("lines", "sum")]:
         compiled.reduction = reduction

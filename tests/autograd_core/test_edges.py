@@ -73,7 +73,9 @@ def test_powers_at_zero_agree_with_pytorch(n):
 
 def test_polynomial_at_zero_has_gradient_c1():
     c = [0.7, -1.3, 2.9, 0.4]
-    poly = lambda x: sum((ck * x**k for k, ck in enumerate(c)), Value(0.0))  # noqa: E731
+    def poly(x):
+        return sum((ck * x**k for k, ck in enumerate(c)), Value(0.0))
+
     x = Value(0.0)
     poly(x).backward()
     assert x.grad == c[1]
@@ -148,7 +150,9 @@ def test_ops_on_nan_and_inf_agree_with_pytorch(name):
 def test_create_graph_gradients_leave_no_reference_cycles():
     was = gc.isenabled()
     gc.disable()
-    live_values = lambda: sum(type(o) is Value for o in gc.get_objects())  # noqa: E731
+    def live_values():
+        return sum(type(o) is Value for o in gc.get_objects())
+
     before = live_values()
     try:
         x = Value(0.5)

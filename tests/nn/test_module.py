@@ -372,9 +372,9 @@ def test_several_outputs_are_a_list_that_explains_backward() -> None:
         with pytest.raises(AttributeError, match=f"list of {len(out)} output Values; reduce it"):
             out.backward()
         with pytest.raises(AttributeError, match="take one \\(outputs\\[0\\].data\\)"):
-            out.data  # noqa: B018
+            _ = out.data
         with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
-            out.nonsense  # noqa: B018
+            _ = out.nonsense
         batch = model.forward_batch([[1.0, 2.0]])[0]
         with pytest.raises(AttributeError, match="reduce it to one Value with a loss"):
             batch.backward()
